@@ -1,0 +1,134 @@
+/**
+ * Executes parsed control commands against the agent's services and turns every outcome into
+ * exactly one reply line. All commands, from every connection, run one at a time in arrival order,
+ * so a combo or a `type` from one client never interleaves with another client's reports.
+ */
+import { AgentError } from '../errors';
+import type { Logger } from '../log';
+import { Mutex } from './mutex';
+import { type Command, parseCommand } from './protocol';
+import { errorReply, okReply } from './reply';
+
+/** Keyboard and pointer, as the HID service offers them. Coordinates are screen pixels. */
+export interface InputPort {
+  key(combo: string): Promise<void>;
+  typeText(text: string): Promise<void>;
+  pointerMove(x: number, y: number): Promise<void>;
+  pointerButtons(mask: number): Promise<void>;
+  wheel(delta: number): Promise<void>;
+  /** Release every key and button; must not throw. */
+  releaseAll(): Promise<void>;
+}
+
+export interface GadgetPort {
+  /** A USB replug: unbind, recreate the function links, rebind. */
+  reconnect(): Promise<void>;
+}
+
+export interface StoragePort {
+  attach(lun: number, path: string, options: { cdrom: boolean; readOnly: boolean }): Promise<void>;
+  eject(lun: number): Promise<void>;
+  status(): Promise<unknown>;
+}
+
+/** The simulated PiKVM's view of its virtual SUT (only with `serve --simulate`). */
+export interface SimPort {
+  text(): string;
+  pointer(): unknown;
+  events(): unknown;
+  clear(): void;
+  setHostOnline(online: boolean): Promise<void> | void;
+}
+
+export interface DispatcherDeps {
+  input: InputPort;
+  gadget: GadgetPort;
+  storage: StoragePort;
+  status: () => Promise<unknown>;
+  sim?: SimPort | undefined;
+  logger: Logger;
+}
+
+/** Commands that write HID reports: after a failure they end with an all-release. */
+const INPUT_KINDS = new Set<Command['kind']>(['key', 'type', 'mouse-move', 'mouse-button', 'mouse-wheel']);
+
+export class Dispatcher {
+  private readonly mutex = new Mutex();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Parse and execute one line; resolves to its single reply line (without the newline). */
+  handleLine(line: string): Promise<string> {
+    let command: Command;
+    try {
+      command = parseCommand(line);
+    } catch (e) {
+      return Promise.resolve(errorReply(e));
+    }
+    return this.mutex.run(() => this.execute(command));
+  }
+
+  /** Release everything a disconnected client may have left pressed, in turn with other commands. */
+  releaseAll(): Promise<void> {
+    return this.mutex.run(() => this.deps.input.releaseAll());
+  }
+
+  private async execute(command: Command): Promise<string> {
+    try {
+      const value = await this.run(command);
+      return okReply(value);
+    } catch (e) {
+      if (INPUT_KINDS.has(command.kind)) await this.deps.input.releaseAll();
+      if (!(e instanceof AgentError)) this.deps.logger.error('command failed unexpectedly', { kind: command.kind, error: String(e) });
+      return errorReply(e);
+    }
+  }
+
+  private async run(c: Command): Promise<unknown> {
+    const { input, gadget, storage } = this.deps;
+    switch (c.kind) {
+      case 'key':
+        return void (await input.key(c.combo));
+      case 'type':
+        await input.typeText(c.text);
+        if (c.enter) await input.key('ret');
+        return undefined;
+      case 'mouse-move':
+        return void (await input.pointerMove(c.x, c.y));
+      case 'mouse-button':
+        return void (await input.pointerButtons(c.mask));
+      case 'mouse-wheel':
+        return void (await input.wheel(c.delta));
+      case 'release':
+        return void (await input.releaseAll());
+      case 'reconnect':
+        await input.releaseAll();
+        return void (await gadget.reconnect());
+      case 'ping':
+        return undefined;
+      case 'status':
+        return this.deps.status();
+      case 'storage-attach':
+        return void (await storage.attach(c.lun, c.path, { cdrom: c.cdrom, readOnly: !c.readWrite }));
+      case 'storage-eject':
+        return void (await storage.eject(c.lun));
+      case 'storage-status':
+        return storage.status();
+      case 'sim-text':
+        return this.sim().text();
+      case 'sim-pointer':
+        return this.sim().pointer();
+      case 'sim-events':
+        return this.sim().events();
+      case 'sim-clear':
+        return void this.sim().clear();
+      case 'sim-host':
+        return void (await this.sim().setHostOnline(c.online));
+    }
+  }
+
+  private sim(): SimPort {
+    if (!this.deps.sim) throw new AgentError('not-supported', 'sim commands exist only in the simulated PiKVM (serve --simulate)');
+    return this.deps.sim;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The control line protocol: a pure parser from one line (already framed, CR stripped) to a typed
+ * command. The core never sees raw text.
+ *
+ * It is a superset of what clients already send:
+ * - os-autoinst's generalhw backend (`backend/generalhw.pm`, upstream PR #2514 for replies): one key
+ *   or combo per line (`a`, `A`, `!`, `ctrl-alt-delete`, `spc`, `ret`), `mouse_move X Y`,
+ *   `mouse_button MASK`;
+ * - QubesOS `gadget-control`: `type TEXT`, `cmd TEXT`, `reconnect`;
+ * - our own: `storage …`, `status`, `ping`, `release`, and the simulated PiKVM's `sim …` group.
+ *
+ * Every line is answered by exactly one reply (see `reply.ts`); a line this parser rejects yields a
+ * `ProtocolError` that becomes `error: <code> <message>`.
+ */
+import { AgentError } from '../errors';
+
+export type Command =
+  | { kind: 'key'; combo: string }
+  | { kind: 'type'; text: string; enter: boolean }
+  | { kind: 'mouse-move'; x: number; y: number }
+  | { kind: 'mouse-button'; mask: number }
+  | { kind: 'mouse-wheel'; delta: number }
+  | { kind: 'release' }
+  | { kind: 'reconnect' }
+  | { kind: 'ping' }
+  | { kind: 'status' }
+  | { kind: 'storage-attach'; lun: number; path: string; cdrom: boolean; readWrite: boolean }
+  | { kind: 'storage-eject'; lun: number }
+  | { kind: 'storage-status' }
+  | { kind: 'sim-text' }
+  | { kind: 'sim-pointer' }
+  | { kind: 'sim-events' }
+  | { kind: 'sim-clear' }
+  | { kind: 'sim-host'; online: boolean };
+
+/** Pixel coordinates and counts are bounded so nothing downstream sees absurd values. */
+const MAX_COORDINATE = 65535;
+/** Mouse button bits: 1 left, 2 right, 4 middle, 8 back, 16 forward (os-autoinst sends 0, 1, 2, 4). */
+const MAX_BUTTON_MASK = 0x1f;
+const MAX_LUN = 7;
+
+const bad = (message: string) => new AgentError('bad-command', message);
+const badArg = (message: string) => new AgentError('bad-argument', message);
+
+/** A non-negative decimal integer, nothing else (no sign, no hex, no spaces). */
+function parseUint(text: string | undefined, what: string, max: number): number {
+  if (text === undefined || !/^\d{1,9}$/.test(text)) throw badArg(`${what} must be a non-negative integer, got ${quote(text)}`);
+  const n = Number(text);
+  if (n > max) throw badArg(`${what} must be at most ${max}, got ${n}`);
+  return n;
+}
+
+function parseInt8(text: string | undefined, what: string): number {
+  if (text === undefined || !/^-?\d{1,4}$/.test(text)) throw badArg(`${what} must be an integer, got ${quote(text)}`);
+  const n = Number(text);
+  if (n < -127 || n > 127) throw badArg(`${what} must be within -127..127, got ${n}`);
+  return n;
+}
+
+function quote(text: string | undefined): string {
+  return text === undefined ? 'nothing' : JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+function expectArgs(words: string[], count: number, usage: string): void {
+  if (words.length !== count) throw bad(`usage: ${usage}`);
+}
+
+function parseStorage(words: string[]): Command {
+  const sub = words[1];
+  const usageAttach = 'storage attach [--lun N] [--cdrom] [--rw] PATH';
+  if (sub === 'status') {
+    expectArgs(words, 2, 'storage status');
+    return { kind: 'storage-status' };
+  }
+  if (sub !== 'attach' && sub !== 'eject') throw bad(`usage: ${usageAttach} | storage eject [--lun N] | storage status`);
+  let lun = 0;
+  let cdrom = false;
+  let readWrite = false;
+  const rest: string[] = [];
+  for (let i = 2; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--lun') lun = parseUint(words[++i], '--lun', MAX_LUN);
+    else if (sub === 'attach' && w === '--cdrom') cdrom = true;
+    else if (sub === 'attach' && w === '--rw') readWrite = true;
+    else if (w.startsWith('--')) throw bad(`unknown option ${quote(w)} for storage ${sub}`);
+    else rest.push(w);
+  }
+  if (sub === 'eject') {
+    if (rest.length) throw bad('usage: storage eject [--lun N]');
+    return { kind: 'storage-eject', lun };
+  }
+  if (rest.length !== 1) throw bad(`usage: ${usageAttach} (PATH without spaces)`);
+  if (cdrom && readWrite) throw badArg('a CD-ROM is read-only: --cdrom and --rw exclude each other');
+  return { kind: 'storage-attach', lun, path: rest[0]!, cdrom, readWrite };
+}
+
+function parseSim(words: string[]): Command {
+  const sub = words.slice(1).join(' ');
+  switch (sub) {
+    case 'text':
+      return { kind: 'sim-text' };
+    case 'pointer':
+      return { kind: 'sim-pointer' };
+    case 'events':
+      return { kind: 'sim-events' };
+    case 'clear':
+      return { kind: 'sim-clear' };
+    case 'host online':
+      return { kind: 'sim-host', online: true };
+    case 'host offline':
+      return { kind: 'sim-host', online: false };
+    default:
+      throw bad('usage: sim text | sim pointer | sim events | sim clear | sim host online|offline');
+  }
+}
+
+/** Characters allowed in a line: printable ASCII, tab, and non-ASCII text (typed or refused later). */
+const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** Parse one line (without its line terminator). Throws AgentError. */
+export function parseCommand(line: string): Command {
+  if (CONTROL_CHARS.test(line)) throw bad('the line contains control characters');
+  if (line === '') throw bad('empty line');
+  // `type` and `cmd` take the rest of the line verbatim (gadget-control semantics): spaces kept.
+  const typed = /^(type|cmd)(?: (.*))?$/s.exec(line);
+  if (typed) return { kind: 'type', text: typed[2] ?? '', enter: typed[1] === 'cmd' };
+
+  const words = line.split(' ');
+  if (words.some((w) => w === '')) throw bad('words must be separated by single spaces');
+  const verb = words[0]!;
+  switch (verb) {
+    case 'mouse_move':
+      expectArgs(words, 3, 'mouse_move X Y');
+      return {
+        kind: 'mouse-move',
+        x: parseUint(words[1], 'X', MAX_COORDINATE),
+        y: parseUint(words[2], 'Y', MAX_COORDINATE),
+      };
+    case 'mouse_button':
+      expectArgs(words, 2, 'mouse_button MASK');
+      return { kind: 'mouse-button', mask: parseUint(words[1], 'MASK', MAX_BUTTON_MASK) };
+    case 'mouse_wheel':
+      expectArgs(words, 2, 'mouse_wheel DELTA');
+      return { kind: 'mouse-wheel', delta: parseInt8(words[1], 'DELTA') };
+    case 'reconnect':
+    case 'ping':
+    case 'status':
+    case 'release':
+      expectArgs(words, 1, verb);
+      return { kind: verb };
+    case 'storage':
+      return parseStorage(words);
+    case 'sim':
+      return parseSim(words);
+    default:
+      if (words.length !== 1) throw bad(`unknown command ${quote(verb)}`);
+      // A single word is a key or a `-`-joined combo; the keymap decides whether it exists.
+      return { kind: 'key', combo: verb };
+  }
+}

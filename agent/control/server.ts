@@ -1,0 +1,98 @@
+/**
+ * The control socket: a Unix-socket server speaking the line protocol. Per connection, lines are
+ * answered strictly in order, one reply each; reading pauses while too many lines wait (bounded
+ * memory, no dropped lines). A client that goes away gets its keys and buttons released.
+ */
+import net from 'node:net';
+import { describe } from '../errors';
+import type { Logger } from '../log';
+import { listenUnix, unlinkSocket } from '../platform/unix-socket';
+import type { Dispatcher } from './dispatcher';
+import { LineSplitter, type SplitItem } from './line-splitter';
+import { errorReply } from './reply';
+import { AgentError } from '../errors';
+
+export interface ControlServerOptions {
+  socketPath: string;
+  mode: number;
+  group: string;
+  maxLine: number;
+}
+
+/** Lines waiting per connection before we stop reading from it. */
+const MAX_QUEUED_LINES = 256;
+
+export class ControlServer {
+  private server: net.Server | null = null;
+  private readonly connections = new Set<net.Socket>();
+
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly options: ControlServerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
+    await listenUnix(server, this.options.socketPath, { mode: this.options.mode, group: this.options.group });
+    this.server = server;
+    this.logger.info('listening', { socket: this.options.socketPath });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    for (const socket of this.connections) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unlinkSocket(this.options.socketPath);
+  }
+
+  private serve(socket: net.Socket): void {
+    this.connections.add(socket);
+    const splitter = new LineSplitter(this.options.maxLine);
+    const queue: SplitItem[] = [];
+    let working = false;
+    let ended = false;
+    let closed = false;
+
+    const pump = async (): Promise<void> => {
+      if (working) return;
+      working = true;
+      while (queue.length > 0 && !closed) {
+        const item = queue.shift()!;
+        if (queue.length < MAX_QUEUED_LINES / 2 && socket.isPaused() && !ended) socket.resume();
+        const reply = item.kind === 'line' ? await this.dispatcher.handleLine(item.text) : tooLong(item.length, this.options.maxLine);
+        if (!closed) socket.write(reply + '\n');
+      }
+      working = false;
+      if (ended && !closed) socket.end();
+    };
+
+    const enqueue = (items: SplitItem[]) => {
+      if (items.length === 0) return;
+      queue.push(...items);
+      if (queue.length >= MAX_QUEUED_LINES) socket.pause();
+      void pump();
+    };
+
+    socket.on('data', (chunk: Buffer) => enqueue(splitter.push(chunk)));
+    socket.on('end', () => {
+      ended = true;
+      enqueue(splitter.end());
+      if (!working) void pump();
+    });
+    socket.on('error', (e) => this.logger.debug('client connection error', { error: describe(e) }));
+    socket.on('close', () => {
+      closed = true;
+      this.connections.delete(socket);
+      // Whatever the client held (a mouse button between `mouse_button 1` and `0`) is let go.
+      void this.dispatcher.releaseAll();
+    });
+  }
+}
+
+function tooLong(length: number, max: number): string {
+  return errorReply(new AgentError('too-long', `line of ${length} bytes exceeds the limit of ${max} bytes`));
+}

@@ -1,0 +1,79 @@
+import t from 'tap';
+import { AgentError } from '../../../agent/errors';
+import { parseCommand } from '../../../agent/control/protocol';
+
+const codeOf = (line: string): string => {
+  try {
+    parseCommand(line);
+    return 'parsed';
+  } catch (e) {
+    return e instanceof AgentError ? e.code : 'not-an-agent-error';
+  }
+};
+
+t.test('os-autoinst lines', async (t) => {
+  t.same(parseCommand('mouse_move 320 420'), { kind: 'mouse-move', x: 320, y: 420 });
+  t.same(parseCommand('mouse_button 4'), { kind: 'mouse-button', mask: 4 });
+  t.same(parseCommand('ctrl-alt-delete'), { kind: 'key', combo: 'ctrl-alt-delete' });
+  for (const key of ['a', 'A', '!', '~', '/', 'spc', 'minus', 'ret', 'f12', 'super'])
+    t.same(parseCommand(key), { kind: 'key', combo: key }, key);
+});
+
+t.test('gadget-control lines keep the rest of the line verbatim', async (t) => {
+  t.same(parseCommand('type Hello  World! '), { kind: 'type', text: 'Hello  World! ', enter: false });
+  t.same(parseCommand('cmd ls -l'), { kind: 'type', text: 'ls -l', enter: true });
+  t.same(parseCommand('type'), { kind: 'type', text: '', enter: false });
+  t.same(parseCommand('type \ttab'), { kind: 'type', text: '\ttab', enter: false });
+  t.same(parseCommand('reconnect'), { kind: 'reconnect' });
+});
+
+t.test('storage commands', async (t) => {
+  t.same(parseCommand('storage attach /var/lib/images/a.iso'), {
+    kind: 'storage-attach', lun: 0, path: '/var/lib/images/a.iso', cdrom: false, readWrite: false,
+  });
+  t.same(parseCommand('storage attach --lun 1 --cdrom x.iso'), { kind: 'storage-attach', lun: 1, path: 'x.iso', cdrom: true, readWrite: false });
+  t.same(parseCommand('storage attach --rw --lun 2 disk.img'), { kind: 'storage-attach', lun: 2, path: 'disk.img', cdrom: false, readWrite: true });
+  t.same(parseCommand('storage eject'), { kind: 'storage-eject', lun: 0 });
+  t.same(parseCommand('storage eject --lun 3'), { kind: 'storage-eject', lun: 3 });
+  t.same(parseCommand('storage status'), { kind: 'storage-status' });
+  t.equal(codeOf('storage attach'), 'bad-command');
+  t.equal(codeOf('storage attach a b'), 'bad-command');
+  t.equal(codeOf('storage attach --cdrom --rw a'), 'bad-argument');
+  t.equal(codeOf('storage attach --lun x a'), 'bad-argument');
+  t.equal(codeOf('storage attach --lun 99 a'), 'bad-argument');
+  t.equal(codeOf('storage attach --force a'), 'bad-command');
+  t.equal(codeOf('storage eject x'), 'bad-command');
+  t.equal(codeOf('storage'), 'bad-command');
+});
+
+t.test('sim commands', async (t) => {
+  t.same(parseCommand('sim text'), { kind: 'sim-text' });
+  t.same(parseCommand('sim host offline'), { kind: 'sim-host', online: false });
+  t.same(parseCommand('sim host online'), { kind: 'sim-host', online: true });
+  t.equal(codeOf('sim host'), 'bad-command');
+});
+
+t.test('malformed lines get precise codes', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['', 'bad-command'],
+    ['mouse_move', 'bad-command'],
+    ['mouse_move 1', 'bad-command'],
+    ['mouse_move 1 2 3', 'bad-command'],
+    ['mouse_move -1 2', 'bad-argument'],
+    ['mouse_move 0x10 2', 'bad-argument'],
+    ['mouse_move 1e3 2', 'bad-argument'],
+    ['mouse_move 99999999999 2', 'bad-argument'],
+    ['mouse_move 1  2', 'bad-command'],
+    ['mouse_button', 'bad-command'],
+    ['mouse_button 32', 'bad-argument'],
+    ['mouse_button left', 'bad-argument'],
+    ['mouse_wheel 200', 'bad-argument'],
+    ['status now', 'bad-command'],
+    ['hello world', 'bad-command'],
+    [' a', 'bad-command'],
+    ['a\x00', 'bad-command'],
+    ['a\x1b[A', 'bad-command'],
+    ['a\rb', 'bad-command'],
+  ];
+  for (const [line, code] of cases) t.equal(codeOf(line), code, JSON.stringify(line));
+});
