@@ -1,0 +1,108 @@
+import t, { type Test } from 'tap';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { ControlServer } from '../../agent/control/server';
+import { Dispatcher, type InputPort } from '../../agent/control/dispatcher';
+import { silentLogger } from '../../agent/log';
+import { AgentError } from '../../agent/errors';
+import { exchange, LineClient } from '../helpers/socket-client';
+
+function stubInput() {
+  const calls: string[] = [];
+  const input: InputPort = {
+    key: async (c) => { calls.push(`key ${c}`); if (c === 'bogus') throw new AgentError('unknown-key', 'unknown key "bogus"'); },
+    typeText: async (s) => { calls.push(`type ${s}`); },
+    pointerMove: async (x, y) => { calls.push(`move ${x} ${y}`); },
+    pointerButtons: async (m) => { calls.push(`buttons ${m}`); },
+    wheel: async (d) => { calls.push(`wheel ${d}`); },
+    releaseAll: async () => { calls.push('release'); },
+  };
+  return { input, calls };
+}
+
+async function startServer(t: Test, maxLine = 4096) {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pikvm-agent-ctl-'));
+  const socketPath = path.join(dir, 'run', 'control.sock');
+  const { input, calls } = stubInput();
+  const dispatcher = new Dispatcher({
+    input,
+    gadget: { reconnect: async () => undefined },
+    storage: { attach: async () => undefined, eject: async () => undefined, status: async () => [] },
+    status: async () => ({ ok: true }),
+    logger: silentLogger,
+  });
+  const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine }, silentLogger);
+  await server.start();
+  t.teardown(async () => {
+    await server.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  return { server, socketPath, calls, dir };
+}
+
+t.test('one reply per line, in order, with CRLF and a missing final newline', async (t) => {
+  const { socketPath } = await startServer(t);
+  const replies = await exchange(socketPath, 'a\r\nbogus\nmouse_move 1 2\r\n\nstatus');
+  t.same(replies, ['ok', 'error: unknown-key unknown key "bogus"', 'ok', 'error: bad-command empty line', 'ok {"ok":true}']);
+});
+
+t.test('overlong lines answer too-long and keep the connection', async (t) => {
+  const { socketPath } = await startServer(t, 64);
+  const replies = await exchange(socketPath, `${'x'.repeat(65)}\na\n${'y'.repeat(100_000)}\nb\n`);
+  t.equal(replies.length, 4);
+  t.match(replies[0], /^error: too-long line of 65 bytes exceeds the limit of 64 bytes$/);
+  t.equal(replies[1], 'ok');
+  t.match(replies[2], /^error: too-long /);
+  t.equal(replies[3], 'ok');
+});
+
+t.test('the socket is 0660, a stale socket is replaced, a live one is not stolen', async (t) => {
+  const { socketPath, server } = await startServer(t);
+  const st = await fs.stat(socketPath);
+  t.equal(st.mode & 0o777, 0o660);
+
+  const second = new ControlServer({} as Dispatcher, { socketPath, mode: 0o660, group: '', maxLine: 64 }, silentLogger);
+  await t.rejects(second.start(), { code: 'busy' });
+
+  // A crashed (kill -9) daemon leaves its socket file behind with nobody listening.
+  await server.stop();
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socketPath)}, () => console.log('up'))`]);
+  await once(child.stdout!, 'data');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  t.ok((await fs.lstat(socketPath)).isSocket(), 'the stale socket file is still there');
+  await t.resolves(server.start());
+  t.same(await exchange(socketPath, 'ping\n'), ['ok']);
+});
+
+t.test('a client that disconnects gets its buttons released', async (t) => {
+  const { socketPath, calls } = await startServer(t);
+  const client = await LineClient.connect(socketPath);
+  t.equal(await client.send('mouse_button 1'), 'ok');
+  client.close();
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(calls, ['buttons 1', 'release']);
+});
+
+t.test('pipelined lines from two clients are each answered in order', async (t) => {
+  const { socketPath } = await startServer(t);
+  const lines = Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? 'bogus' : `mouse_move ${i} ${i}`));
+  const expected = lines.map((l) => (l === 'bogus' ? 'error: unknown-key unknown key "bogus"' : 'ok'));
+  const [a, b] = await Promise.all([exchange(socketPath, lines.join('\n') + '\n'), exchange(socketPath, lines.join('\n') + '\n')]);
+  t.same(a, expected);
+  t.same(b, expected);
+});
+
+t.test('a reply is sent for a line whose client half-closed immediately', async (t) => {
+  const { socketPath } = await startServer(t);
+  const s = net.connect({ path: socketPath, allowHalfOpen: true });
+  await once(s, 'connect');
+  s.end('ping\n');
+  const [data] = await once(s, 'data');
+  t.equal(String(data), 'ok\n');
+  s.destroy();
+});
