@@ -22,7 +22,7 @@ export class AgentError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'AgentError';

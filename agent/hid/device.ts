@@ -19,3 +19,9 @@ export interface HidDevice {
 export interface HidDeviceOpener {
   open(functionName: string): Promise<HidDevice>;
 }
+
+/**
+ * How long a report write may keep retrying a host that is not collecting reports (EAGAIN) before
+ * it rejects with `host-offline` (the contract above).
+ */
+export const HOST_OFFLINE_BOUND_MS = 100;

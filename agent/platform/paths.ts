@@ -23,3 +23,10 @@ export const SYSTEM_PATHS: Readonly<Paths> = Object.freeze({
 
 /** Where the configuration is read from unless `--config` says otherwise. */
 export const DEFAULT_CONFIG_FILE = '/etc/pikvm-agent/agent.yaml';
+
+/** Defaults of configuration keys that name system files (see `agent/config/schema.ts`). */
+export const DEFAULT_IMAGE_DIR = '/var/lib/pikvm-agent/images';
+export const DEFAULT_VIDEO_DEVICE = '/dev/kvmd-video';
+export const DEFAULT_EDID_FILE = '/etc/pikvm-agent/edid/1024x768.hex';
+export const DEFAULT_USTREAMER_SOCKET = '/run/kvmd/ustreamer.sock';
+export const DEFAULT_KICKSTART_DIR = '/etc/pikvm-agent/kickstart';

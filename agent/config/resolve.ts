@@ -1,0 +1,85 @@
+/**
+ * Merges validated settings (later sources win; mappings merge entry by entry, lists are replaced),
+ * fills defaults, checks rules that span keys, and prints the effective configuration as YAML.
+ */
+import { Document } from 'yaml';
+import { ConfigError } from './errors';
+import { AgentConfig, FIELDS } from './schema';
+import { Setting } from './sources';
+
+/** Source name of values nobody set. */
+export const DEFAULTS_SOURCE = 'built-in defaults';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function checkAcrossKeys(values: ReadonlyMap<string, unknown>, origin: ReadonlyMap<string, string>): void {
+  const sourceOf = (...keyPaths: string[]) =>
+    keyPaths.map((k) => origin.get(k)).find((s) => s !== undefined) ?? DEFAULTS_SOURCE;
+  const defaultFps = values.get('video.default_fps') as number;
+  const maxFps = values.get('video.max_fps') as number;
+  if (defaultFps > maxFps) {
+    throw new ConfigError(
+      sourceOf('video.default_fps', 'video.max_fps'),
+      'video.default_fps',
+      `must not exceed video.max_fps (${maxFps}), got ${defaultFps}`,
+    );
+  }
+  if (values.get('control.socket') === values.get('http.unix_socket')) {
+    throw new ConfigError(
+      sourceOf('http.unix_socket', 'control.socket'),
+      'http.unix_socket',
+      `must differ from control.socket (${String(values.get('control.socket'))})`,
+    );
+  }
+}
+
+/** The complete configuration from settings in increasing precedence. */
+export function resolveConfig(settings: readonly Setting[]): AgentConfig {
+  const values = new Map<string, unknown>();
+  const origin = new Map<string, string>();
+  for (const { keyPath, value, source } of settings) {
+    const previous = values.get(keyPath);
+    const merge = FIELDS.get(keyPath)?.type.mergeEntries && previous !== undefined;
+    values.set(keyPath, merge ? { ...(previous as object), ...(value as object) } : value);
+    origin.set(keyPath, source);
+  }
+  for (const [keyPath, { initial }] of FIELDS) {
+    if (!values.has(keyPath) && 'value' in initial) values.set(keyPath, structuredClone(initial.value));
+  }
+  for (const [keyPath, { initial }] of FIELDS) {
+    if (!values.has(keyPath) && 'fromKey' in initial) values.set(keyPath, initial.compute(values.get(initial.fromKey)));
+  }
+  checkAcrossKeys(values, origin);
+  const inSchemaOrder = new Map([...FIELDS.keys()].map((keyPath) => [keyPath, values.get(keyPath)]));
+  return deepFreeze(nest(inSchemaOrder, (_keyPath, value) => value)) as AgentConfig;
+}
+
+function nest(values: ReadonlyMap<string, unknown>, map: (keyPath: string, value: unknown) => unknown) {
+  const root: Record<string, unknown> = {};
+  for (const [keyPath, value] of values) {
+    const levels = keyPath.split('.');
+    let node = root;
+    for (const level of levels.slice(0, -1)) node = (node[level] ??= {}) as Record<string, unknown>;
+    node[levels[levels.length - 1]!] = map(keyPath, value);
+  }
+  return root;
+}
+
+/** Reads a key path out of a configuration. */
+export function valueAt(config: AgentConfig, keyPath: string): unknown {
+  return keyPath.split('.').reduce<unknown>((node, level) => (node as Record<string, unknown>)[level], config);
+}
+
+/** The effective configuration as YAML that `loadConfig` reads back to the same value. */
+export function formatConfig(config: AgentConfig): string {
+  const values = new Map([...FIELDS.keys()].map((keyPath) => [keyPath, valueAt(config, keyPath)]));
+  const doc = new Document(nest(values, (keyPath, value) => FIELDS.get(keyPath)!.type.toYaml(value)));
+  doc.commentBefore = ' pikvm-agent: effective configuration (defaults, files, drop-ins, environment, flags)';
+  return doc.toString();
+}

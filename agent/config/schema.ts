@@ -1,0 +1,117 @@
+/**
+ * The configuration schema: every key, its type, its range and its default. Adding a key is one
+ * line here; `AgentConfig` follows from this table. YAML keys are snake_case, and so are the
+ * property names of `AgentConfig`.
+ */
+import { join } from 'node:path';
+import {
+  DEFAULT_EDID_FILE,
+  DEFAULT_IMAGE_DIR,
+  DEFAULT_KICKSTART_DIR,
+  DEFAULT_USTREAMER_SOCKET,
+  DEFAULT_VIDEO_DEVICE,
+  SYSTEM_PATHS,
+} from '../platform/paths';
+import { bool, Field, int, list, listen, mode, oneOf, path, str, stringMap, u16 } from './types';
+
+/** A configfs directory or template name: no separators, not `.`/`..`. */
+const FILE_NAME = { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, shape: 'a name of letters, digits, _ . -', min: 1 };
+/** A Unix group name as groupadd accepts it, or '' to leave the socket's group alone. */
+const GROUP_NAME = { pattern: /^(?:|[A-Za-z_][A-Za-z0-9_-]*\$?)$/, shape: "a group name or ''" };
+/**
+ * USB string descriptors hold at most 126 UTF-16 code units (bLength is a byte: (255 - 2) / 2);
+ * the kernel refuses longer gadget strings (USB_MAX_STRING_LEN, include/linux/usb/gadget.h).
+ */
+const USB_STRING_MAX = 126;
+
+export const SCHEMA = {
+  log: {
+    level: oneOf(['debug', 'info', 'warn', 'error'] as const).default('info'),
+  },
+  run_dir: path().default(SYSTEM_PATHS.runDir),
+  control: {
+    socket: path().derive('run_dir', (dir) => join(String(dir), 'control.sock')),
+    group: str(32, GROUP_NAME).default(''),
+    mode: mode().default(0o660),
+    max_line: int(128, 65536).default(4096),
+  },
+  gadget: {
+    name: str(64, FILE_NAME).default('pikvm-agent'),
+    udc: str(64).default(''), // '' = the first entry of class/udc
+    vendor_id: u16().default(0x1d6b), // Linux Foundation, as kvmd's gadget
+    product_id: u16().default(0x0104), // Multifunction Composite Gadget
+    bcd_device: u16().default(0x0100),
+    bcd_usb: u16().default(0x0200),
+    manufacturer: str(USB_STRING_MAX).default('PiKVM'),
+    product: str(USB_STRING_MAX).default('pikvm-agent composite device'),
+    serial: str(USB_STRING_MAX).default('pikvm-agent'),
+    max_power: int(0, 500).default(250), // mA; USB 2.0 bus power is at most 500 mA
+  },
+  hid: {
+    screen_width: int(16, 8192).default(1024),
+    screen_height: int(16, 8192).default(768),
+  },
+  storage: {
+    luns: int(1, 8).default(1), // f_mass_storage FSG_MAX_LUNS is 16; we expose at most 8
+    image_dirs: list(path()).default([DEFAULT_IMAGE_DIR]),
+    // SCSI INQUIRY fields, padded by the kernel as "%-8.8s%-16.16s%-4.4s" (f_mass_storage)
+    inquiry_vendor: str(8, { ascii: true }).default('PiKVM'),
+    inquiry_product: str(16, { ascii: true }).default('pikvm-agent MSD'),
+    inquiry_revision: str(4, { ascii: true }).default('0.1'),
+  },
+  http: {
+    listen: listen().default('127.0.0.1:8780'),
+    unix_socket: path({ optional: true }).derive('run_dir', (dir) => join(String(dir), 'http.sock')),
+  },
+  video: {
+    source: oneOf(['v4l2', 'ustreamer', 'sim'] as const).default('v4l2'),
+    device: path().default(DEFAULT_VIDEO_DEVICE),
+    edid: path().default(DEFAULT_EDID_FILE),
+    default_fps: int(1, 60).default(2),
+    max_fps: int(1, 60).default(30),
+    swap_rb: bool().default(false), // TC358743 on V4 Plus delivers RGB24 as BGR (ustreamer --format-swap-rgb)
+    ustreamer_socket: path().default(DEFAULT_USTREAMER_SOCKET),
+  },
+  handoff: {
+    enabled: bool().default(true),
+    idle_release_s: int(0, 7 * 24 * 3600).default(600), // 0 = never release on idle
+    cooperative_video: bool().default(false),
+  },
+  kickstart: {
+    dir: path().default(DEFAULT_KICKSTART_DIR),
+    default: str(64, FILE_NAME).default('ks'),
+    vars: stringMap(str(4096)).default({}),
+    query_vars: list(str(64, { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, shape: 'a parameter name', min: 1 })).default([]),
+  },
+} as const;
+
+interface SchemaSection {
+  readonly [key: string]: Field<any> | SchemaSection;
+}
+
+type ConfigOf<S> = {
+  readonly [K in keyof S]: S[K] extends Field<infer T> ? T : ConfigOf<S[K]>;
+};
+
+/** The effective configuration, validated and complete. */
+export type AgentConfig = ConfigOf<typeof SCHEMA>;
+
+function isField(node: Field<any> | SchemaSection): node is Field<any> {
+  return node.kind === 'field';
+}
+
+/** Every key path of the schema mapped to its field, in schema order, plus the section paths. */
+function flatten(section: SchemaSection, prefix: string, fields: Map<string, Field<unknown>>, sections: Set<string>) {
+  for (const [key, node] of Object.entries(section)) {
+    const keyPath = prefix === '' ? key : `${prefix}.${key}`;
+    if (isField(node)) fields.set(keyPath, node);
+    else {
+      sections.add(keyPath);
+      flatten(node, keyPath, fields, sections);
+    }
+  }
+}
+
+export const FIELDS: ReadonlyMap<string, Field<unknown>> = new Map();
+export const SECTIONS: ReadonlySet<string> = new Set();
+flatten(SCHEMA, '', FIELDS as Map<string, Field<unknown>>, SECTIONS as Set<string>);
