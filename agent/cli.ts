@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * `pikvm-agent` command line. The daemon (`serve`) and the small clients workers run over ssh
+ * (`input`, `ctl`, `ffmpeg`, `v4l2-ctl`, `signal`) share one executable; each subcommand loads only
+ * what it needs so the clients start fast.
+ */
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
+
+  serve [--config F] [--simulate] [--control-socket P] [--set key.path=value]…
+                      run the daemon (--simulate: the built-in simulated PiKVM, no hardware)
+  input               stdin lines → control socket → one reply per line on stdout; exit 0 on EOF
+                      (what a worker's GENERAL_HW_INPUT_CMD runs)
+  ctl COMMAND…        send one control command, print its reply; exit 1 on error
+  print-config [--config F] [--set key.path=value]…
+                      print the effective configuration
+  edid decode|make|check|fix …
+                      EDID tool (run 'pikvm-agent edid' for its usage)
+  ffmpeg -loglevel L -i /dev/videoN -vcodec ppm -f rawvideo -r N -
+                      PPM frames from the daemon on stdout (GENERAL_HW_VIDEO_CMD_PREFIX shim)
+
+The clients find the daemon through PIKVM_AGENT_SOCKET, else the configured control.socket.
+`;
+
+/** Options every config-reading subcommand accepts, mapped to config overrides. */
+const CONFIG_OPTIONS = {
+  config: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'control-socket': { type: 'string' },
+  'run-dir': { type: 'string' },
+  'log-level': { type: 'string' },
+  'http-listen': { type: 'string' },
+  udc: { type: 'string' },
+  'video-source': { type: 'string' },
+  'video-device': { type: 'string' },
+} as const;
+
+type ConfigArgs = { [K in keyof typeof CONFIG_OPTIONS]?: (typeof CONFIG_OPTIONS)[K] extends { multiple: true } ? string[] : string };
+
+async function loadConfigFromArgs(values: ConfigArgs, extra: string[] = []) {
+  const { loadConfig } = (require('./config') as typeof import('./config'));
+  const overrides = [...(values.set ?? [])];
+  for (const flag of ['control-socket', 'run-dir', 'log-level', 'http-listen', 'udc', 'video-source', 'video-device'] as const) {
+    const v = values[flag];
+    if (v !== undefined) overrides.push(`--${flag}=${v}`);
+  }
+  overrides.push(...extra);
+  return loadConfig({ configFile: values.config, explicit: values.config !== undefined, env: process.env, overrides });
+}
+
+/** The control socket a client talks to. */
+async function clientSocketPath(): Promise<string> {
+  const fromEnv = process.env.PIKVM_AGENT_SOCKET;
+  if (fromEnv) return fromEnv;
+  const config = await loadConfigFromArgs({});
+  return config.control.socket;
+}
+
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { ...CONFIG_OPTIONS, simulate: { type: 'boolean' } }, strict: true });
+      const config = await loadConfigFromArgs(values, values.simulate ? ['video.source=sim'] : []);
+      const { runDaemon } = (require('./main') as typeof import('./main'));
+      return runDaemon(config, { simulate: values.simulate ?? false });
+    }
+    case 'print-config': {
+      const { values } = parseArgs({ args: rest, options: CONFIG_OPTIONS, strict: true });
+      const { formatConfig } = (require('./config') as typeof import('./config'));
+      process.stdout.write(formatConfig(await loadConfigFromArgs(values)));
+      return 0;
+    }
+    case 'input': {
+      if (rest.length) throw new UsageError('input takes no arguments');
+      const { runInput } = (require('./cli/client') as typeof import('./cli/client'));
+      return runInput(await clientSocketPath(), io);
+    }
+    case 'ctl': {
+      const { runCtl } = (require('./cli/client') as typeof import('./cli/client'));
+      return runCtl(await clientSocketPath(), rest, io);
+    }
+    case 'edid': {
+      const { runEdidCommand, processEdidIo } = (require('./video/edid/cli') as typeof import('./video/edid/cli'));
+      return runEdidCommand(rest, processEdidIo);
+    }
+    case 'ffmpeg': {
+      const { runFfmpegShim } = (require('./video/shim-ffmpeg') as typeof import('./video/shim-ffmpeg'));
+      const config = await loadConfigFromArgs({});
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      const connect = config.http.unix_socket ? { socketPath: config.http.unix_socket } : parseHostPort(config.http.listen);
+      return runFfmpegShim(rest, { connect, stdout: process.stdout, stderr: process.stderr, signal: abort.signal, maxFps: config.video.max_fps });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+function parseHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(listen.slice(i + 1)) };
+}
+
+class UsageError extends Error {}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const { ConfigError } = require('./config') as typeof import('./config');
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`pikvm-agent: ${(e as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (e instanceof ConfigError) {
+      process.stderr.write(`pikvm-agent: configuration error: ${e.message}\n`);
+      process.exitCode = 78; // EX_CONFIG (sysexits.h): systemd shows it as a configuration problem
+    } else {
+      process.stderr.write(`pikvm-agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
