@@ -38,6 +38,10 @@ export interface SimPort {
   events(): unknown;
   clear(): void;
   setHostOnline(online: boolean): Promise<void> | void;
+  /** Switch the virtual SUT's power; returns whether it is on. */
+  power(on: boolean | null): boolean;
+  setMode(width: number, height: number): void;
+  sut(): unknown;
 }
 
 export interface DispatcherDeps {
@@ -124,6 +128,12 @@ export class Dispatcher {
         return void this.sim().clear();
       case 'sim-host':
         return void (await this.sim().setHostOnline(c.online));
+      case 'sim-power':
+        return { powered: this.sim().power(c.on) };
+      case 'sim-mode':
+        return void this.sim().setMode(c.width, c.height);
+      case 'sim-sut':
+        return this.sim().sut();
     }
   }
 

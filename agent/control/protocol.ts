@@ -31,7 +31,10 @@ export type Command =
   | { kind: 'sim-pointer' }
   | { kind: 'sim-events' }
   | { kind: 'sim-clear' }
-  | { kind: 'sim-host'; online: boolean };
+  | { kind: 'sim-host'; online: boolean }
+  | { kind: 'sim-power'; on: boolean | null }
+  | { kind: 'sim-mode'; width: number; height: number }
+  | { kind: 'sim-sut' };
 
 /** Pixel coordinates and counts are bounded so nothing downstream sees absurd values. */
 const MAX_COORDINATE = 65535;
@@ -94,7 +97,18 @@ function parseStorage(words: string[]): Command {
   return { kind: 'storage-attach', lun, path: rest[0]!, cdrom, readWrite };
 }
 
+/** Screen modes the virtual SUT may switch to (what an EDID could offer). */
+const MIN_MODE = 64;
+const MAX_MODE = 4096;
+
 function parseSim(words: string[]): Command {
+  if (words[1] === 'mode') {
+    expectArgs(words, 4, 'sim mode WIDTH HEIGHT');
+    const width = parseUint(words[2], 'WIDTH', MAX_MODE);
+    const height = parseUint(words[3], 'HEIGHT', MAX_MODE);
+    if (width < MIN_MODE || height < MIN_MODE) throw badArg(`a mode is at least ${MIN_MODE}x${MIN_MODE}`);
+    return { kind: 'sim-mode', width, height };
+  }
   const sub = words.slice(1).join(' ');
   switch (sub) {
     case 'text':
@@ -109,8 +123,18 @@ function parseSim(words: string[]): Command {
       return { kind: 'sim-host', online: true };
     case 'host offline':
       return { kind: 'sim-host', online: false };
+    case 'power':
+      return { kind: 'sim-power', on: null };
+    case 'power on':
+      return { kind: 'sim-power', on: true };
+    case 'power off':
+      return { kind: 'sim-power', on: false };
+    case 'sut':
+      return { kind: 'sim-sut' };
     default:
-      throw bad('usage: sim text | sim pointer | sim events | sim clear | sim host online|offline');
+      throw bad(
+        'usage: sim text | sim pointer | sim events | sim clear | sim host online|offline | sim power [on|off] | sim mode W H | sim sut',
+      );
   }
 }
 

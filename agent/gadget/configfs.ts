@@ -20,7 +20,10 @@ export interface ConfigFs {
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
   read(path: string): Promise<string>;
-  write(path: string, value: string): Promise<void>;
+  /** The raw bytes of an attribute (binary attributes such as `report_desc`). */
+  readBytes(path: string): Promise<Uint8Array>;
+  /** One `write()` of the whole value: configfs hands each write call to the attribute's store. */
+  write(path: string, value: string | Uint8Array): Promise<void>;
   /** Create `link` pointing at `target` (both relative to the root). */
   symlink(target: string, link: string): Promise<void>;
   unlink(link: string): Promise<void>;

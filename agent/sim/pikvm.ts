@@ -12,6 +12,7 @@
 import type { SimPort } from '../control/dispatcher';
 import type { HidDeviceOpener } from '../hid/device';
 import { type BoundFunction, SimKernel } from './kernel';
+import { VirtualSut } from './sut';
 import { VirtualUsbHost } from './usbhost';
 
 export interface SimulatedPikvmOptions {
@@ -22,6 +23,7 @@ export interface SimulatedPikvmOptions {
 export class SimulatedPikvm {
   readonly kernel: SimKernel;
   readonly host: VirtualUsbHost;
+  readonly sut: VirtualSut;
   /** Whether the virtual host's cable is plugged in (`sim host online|offline`). */
   private cablePlugged = true;
   /** Bound gadgets and their functions, as the host enumerated them. */
@@ -30,6 +32,7 @@ export class SimulatedPikvm {
   constructor(options: SimulatedPikvmOptions) {
     this.kernel = new SimKernel({ udcs: [options.udc ?? 'dummy_udc.0'] });
     this.host = new VirtualUsbHost({ screen: options.screen, online: false });
+    this.sut = new VirtualSut({ host: this.host, media: () => this.media(), screen: options.screen });
     // The host enumerates a gadget when it is bound and loses it when it is unbound.
     this.kernel.on('bound', (name, functions) => {
       this.boundGadgets.set(name, functions);
@@ -46,9 +49,22 @@ export class SimulatedPikvm {
     open: async (functionName) => this.host.hidDevice(functionName),
   };
 
+  start(): void {
+    this.sut.start();
+  }
+
+  stop(): void {
+    this.sut.stop();
+  }
+
   setHostOnline(online: boolean): void {
     this.cablePlugged = online;
-    this.kernel.setHostOnline(online);
+    this.syncHost();
+  }
+
+  /** A powered-off SUT does not enumerate USB devices: the UDC reads `not attached`. */
+  setPower(on: boolean): void {
+    this.sut.setPower(on);
     this.syncHost();
   }
 
@@ -75,10 +91,18 @@ export class SimulatedPikvm {
       events: () => this.host.events(),
       clear: () => this.host.clear(),
       setHostOnline: (online) => this.setHostOnline(online),
+      power: (on) => {
+        if (on !== null) this.setPower(on);
+        return this.sut.isPowered();
+      },
+      setMode: (width, height) => this.sut.setMode(width, height),
+      sut: () => this.sut.status(),
     };
   }
 
   private syncHost(): void {
-    this.host.setOnline(this.cablePlugged && this.boundGadgets.size > 0);
+    const hostUp = this.cablePlugged && this.sut.isPowered();
+    this.kernel.setHostOnline(hostUp);
+    this.host.setOnline(hostUp && this.boundGadgets.size > 0);
   }
 }

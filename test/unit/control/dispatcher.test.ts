@@ -37,7 +37,8 @@ function dispatcher(input: InputPort, sim = false) {
       status: async () => [{ lun: 0, file: null }],
     },
     status: async () => ({ state: 'fine' }),
-    sim: sim ? { text: () => 'hi\n', pointer: () => ({ x: 1, y: 2, buttons: 0 }), events: () => [], clear: () => undefined, setHostOnline: () => undefined } : undefined,
+    sim: sim ? { text: () => 'hi\n', pointer: () => ({ x: 1, y: 2, buttons: 0 }), events: () => [], clear: () => undefined, setHostOnline: () => undefined,
+      power: (on) => on ?? true, setMode: () => undefined, sut: () => ({ powered: true }) } : undefined,
     logger: silentLogger,
   });
 }

@@ -50,7 +50,14 @@ t.test('sim commands', async (t) => {
   t.same(parseCommand('sim text'), { kind: 'sim-text' });
   t.same(parseCommand('sim host offline'), { kind: 'sim-host', online: false });
   t.same(parseCommand('sim host online'), { kind: 'sim-host', online: true });
+  t.same(parseCommand('sim power'), { kind: 'sim-power', on: null });
+  t.same(parseCommand('sim power off'), { kind: 'sim-power', on: false });
+  t.same(parseCommand('sim mode 1280 1024'), { kind: 'sim-mode', width: 1280, height: 1024 });
+  t.same(parseCommand('sim sut'), { kind: 'sim-sut' });
   t.equal(codeOf('sim host'), 'bad-command');
+  t.equal(codeOf('sim mode 10 10'), 'bad-argument');
+  t.equal(codeOf('sim mode 1024'), 'bad-command');
+  t.equal(codeOf('sim power maybe'), 'bad-command');
 });
 
 t.test('malformed lines get precise codes', async (t) => {
