@@ -19,6 +19,9 @@ const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
                       EDID tool (run 'pikvm-agent edid' for its usage)
   ffmpeg -loglevel L -i /dev/videoN -vcodec ppm -f rawvideo -r N -
                       PPM frames from the daemon on stdout (GENERAL_HW_VIDEO_CMD_PREFIX shim)
+  signal              exit 0 when the SUT sends an HDMI signal, 1 when not (power scripts)
+  worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
+                      write an openQA worker's GENERAL_HW_CMD_DIR scripts, print workers.ini
 
 The clients find the daemon through PIKVM_AGENT_SOCKET, else the configured control.socket.
 `;
@@ -96,6 +99,15 @@ async function run(argv: string[]): Promise<number> {
       process.once('SIGINT', onSignal);
       const connect = config.http.unix_socket ? { socketPath: config.http.unix_socket } : parseHostPort(config.http.listen);
       return runFfmpegShim(rest, { connect, stdout: process.stdout, stderr: process.stderr, signal: abort.signal, maxFps: config.video.max_fps });
+    }
+    case 'worker-kit': {
+      const { runWorkerKit } = require('./worker-kit/cli') as typeof import('./worker-kit/cli');
+      return runWorkerKit(rest, io);
+    }
+    case 'signal': {
+      if (rest.length) throw new UsageError('signal takes no arguments');
+      const { runSignal } = require('./cli/client') as typeof import('./cli/client');
+      return runSignal(await clientSocketPath(), io);
     }
     case undefined:
     case 'help':

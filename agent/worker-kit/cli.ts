@@ -1,0 +1,87 @@
+/**
+ * `pikvm-agent worker-kit`: writes the worker-side scripts into GENERAL_HW_CMD_DIR and prints the
+ * matching workers.ini block.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_IMAGE_DIR } from '../platform/paths';
+import { validateHost, type WorkerKitOptions, workerKitFiles, workersIni } from './scripts';
+
+export const WORKER_KIT_USAGE = `usage: pikvm-agent worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
+                              [--agent CMD] [--image-dir DIR] [--http-host H] [--http-port N]
+
+  --host PIKVM      ssh destination of the PiKVM (e.g. root@pikvm); --local: the agent runs here
+  --out DIR         where to write the scripts (the worker's GENERAL_HW_CMD_DIR)
+  --power-on CMD    command switching the SUT on (split on spaces, run without a shell; idempotent)
+  --power-off CMD   command switching the SUT off (idempotent: os-autoinst calls it twice in a row)
+  --agent CMD       the agent command on the PiKVM (default: pikvm-agent)
+  --image-dir DIR   an image directory of the agent on the PiKVM (default: ${DEFAULT_IMAGE_DIR})
+  --http-host H     the agent's HTTP address for Debian 12's stream URL (default: the PiKVM's host)
+  --http-port N     the agent's HTTP port (default: 8780)
+`;
+
+const splitWords = (text: string) => text.split(' ').filter((w) => w !== '');
+
+export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      local: { type: 'boolean' },
+      out: { type: 'string' },
+      'power-on': { type: 'string' },
+      'power-off': { type: 'string' },
+      agent: { type: 'string' },
+      'image-dir': { type: 'string' },
+      'http-host': { type: 'string' },
+      'http-port': { type: 'string' },
+    },
+  });
+  const fail = (message: string): never => {
+    throw new Error(message);
+  };
+  if (positionals.length) fail(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  if ((values.host === undefined) === (values.local !== true)) fail('give exactly one of --host PIKVM or --local');
+  const host = values.host === undefined ? null : validateHost(values.host);
+  if (!values.out) fail('--out DIR is required');
+  const powerOn = splitWords(values['power-on'] ?? '');
+  const powerOff = splitWords(values['power-off'] ?? '');
+  if (!powerOn.length || !powerOff.length) fail('--power-on and --power-off are required (the commands that switch the SUT)');
+  const imageDir = values['image-dir'] ?? DEFAULT_IMAGE_DIR;
+  if (!path.isAbsolute(imageDir)) fail('--image-dir must be an absolute path on the PiKVM');
+  const port = Number(values['http-port'] ?? '8780');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail('--http-port must be 1..65535');
+  const httpHost = values['http-host'] ?? (host === null ? '127.0.0.1' : host.slice(host.indexOf('@') + 1));
+  validateHost(httpHost);
+  return {
+    host,
+    outDir: path.resolve(values.out!),
+    powerOn,
+    powerOff,
+    agentCommand: splitWords(values.agent ?? 'pikvm-agent'),
+    imageDir,
+    httpHost,
+    httpPort: port,
+  };
+}
+
+export async function runWorkerKit(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  let options: WorkerKitOptions;
+  try {
+    options = parseWorkerKitArgs(argv);
+  } catch (e) {
+    io.stderr.write(`pikvm-agent worker-kit: ${(e as Error).message}\n\n${WORKER_KIT_USAGE}`);
+    return 2;
+  }
+  await fs.mkdir(options.outDir, { recursive: true });
+  for (const file of workerKitFiles(options)) {
+    const target = path.join(options.outDir, file.name);
+    await fs.writeFile(`${target}.tmp`, file.content, { mode: file.mode });
+    await fs.rename(`${target}.tmp`, target);
+  }
+  io.stdout.write(workersIni(options));
+  return 0;
+}
