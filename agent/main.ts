@@ -143,6 +143,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.sim?.start();
     try {
       await this.session.start();
     } catch (e) {
@@ -162,6 +163,7 @@ export class Agent {
     const teardown = await this.session.stop();
     if (!teardown.clean) this.logger.warn('gadget left behind', { leftovers: teardown.leftovers.join(' ') });
     await this.notify.stop();
+    this.sim?.stop();
   }
 
   async status(): Promise<unknown> {

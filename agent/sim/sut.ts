@@ -40,6 +40,8 @@ export class VirtualSut {
   private width: number;
   private height: number;
   private targetHit: { x: number; y: number } | null = null;
+  /** The last shortcut chord (a key pressed with Ctrl, Alt or Super held), as the SUT saw it. */
+  private lastShortcut: string | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly deps: VirtualSutDeps) {
@@ -92,7 +94,14 @@ export class VirtualSut {
   }
 
   status(): unknown {
-    return { powered: this.powered, mode: this.mode(), target: this.target(), targetClick: this.targetHit, media: this.deps.media() };
+    return {
+      powered: this.powered,
+      mode: this.mode(),
+      target: this.target(),
+      targetClick: this.targetHit,
+      lastShortcut: this.lastShortcut,
+      media: this.deps.media(),
+    };
   }
 
   /** What the HDMI output shows now. */
@@ -108,7 +117,7 @@ export class VirtualSut {
       `${BANNER} ${this.width}x${this.height}`,
       this.targetHit ? `target clicked at ${this.targetHit.x},${this.targetHit.y}` : 'click the blue box',
       mediaLine.slice(0, cols),
-      '',
+      this.lastShortcut ? `shortcut: ${this.lastShortcut}` : '',
       ...visible,
     ];
     const lastRow = visible.length - 1;
@@ -128,14 +137,33 @@ export class VirtualSut {
   private reset(): void {
     this.deps.host.clear();
     this.targetHit = null;
+    this.lastShortcut = null;
+  }
+
+  /** Ctrl+L clears the console as a terminal does; every shortcut chord is shown on its line. */
+  private onKeyDown(key: string, held: string[]): void {
+    if (key in SHORTCUT_NAMES || SHIFT_NAMES.has(key)) return;
+    const modifiers = held.filter((k) => k in SHORTCUT_NAMES || SHIFT_NAMES.has(k));
+    if (!modifiers.some((k) => k in SHORTCUT_NAMES)) return;
+    const names = [...new Set(modifiers.map((k) => SHORTCUT_NAMES[k] ?? 'shift'))];
+    this.lastShortcut = [...names, key].join('-');
+    if (this.lastShortcut === 'ctrl-l') this.deps.host.clear();
   }
 
   private onHostEvent(e: UsbHostEvent): void {
-    if (!this.powered || e.kind !== 'click' || e.button !== 'left') return;
+    if (!this.powered) return;
+    if (e.kind === 'key-down') this.onKeyDown(e.key, e.held);
+    if (e.kind !== 'click' || e.button !== 'left') return;
     const t = this.target();
     if (e.x >= t.x && e.x < t.x + t.width && e.y >= t.y && e.y < t.y + t.height) this.targetHit = { x: e.x, y: e.y };
   }
 }
+
+/** Shortcut modifiers as a desktop names them: either side of Ctrl, Alt, Super. */
+const SHORTCUT_NAMES: Record<string, string> = {
+  control_l: 'ctrl', control_r: 'ctrl', alt_l: 'alt', alt_r: 'alt', super_l: 'super', super_r: 'super',
+};
+const SHIFT_NAMES = new Set(['shift_l', 'shift_r']);
 
 function describeMedium(m: SutMedium): string {
   const name = m.file.slice(m.file.lastIndexOf('/') + 1);
