@@ -44,12 +44,29 @@ export interface SimPort {
   sut(): unknown;
 }
 
+/** The hand-off lease with kvmd (absent when `handoff.enabled` is false). */
+export interface LeasePort {
+  acquire(holder: string): Promise<unknown>;
+  release(): Promise<void>;
+  /** Called after every command: resets the idle-release timer. */
+  touch(): void;
+  /** Called per control connection; the returned function ends it. */
+  attachClient(): () => void;
+}
+
+export interface KickstartPort {
+  set(name: string, body: string): Promise<void>;
+  list(): Promise<string[]>;
+}
+
 export interface DispatcherDeps {
   input: InputPort;
   gadget: GadgetPort;
   storage: StoragePort;
   status: () => Promise<unknown>;
   sim?: SimPort | undefined;
+  lease?: LeasePort | undefined;
+  kickstart?: KickstartPort | undefined;
   logger: Logger;
 }
 
@@ -72,6 +89,16 @@ export class Dispatcher {
     return this.mutex.run(() => this.execute(command));
   }
 
+  /** `kickstart set NAME` with its body (the lines after it, up to the `.` line). */
+  handleBody(name: string, body: string): Promise<string> {
+    return this.mutex.run(() => this.execute({ kind: 'kickstart-set', name, body }));
+  }
+
+  /** A control connection opened; the returned function is called when it closes. */
+  attachClient(): () => void {
+    return this.deps.lease?.attachClient() ?? (() => undefined);
+  }
+
   /** Release everything a disconnected client may have left pressed, in turn with other commands. */
   releaseAll(): Promise<void> {
     return this.mutex.run(() => this.deps.input.releaseAll());
@@ -85,6 +112,8 @@ export class Dispatcher {
       if (INPUT_KINDS.has(command.kind)) await this.deps.input.releaseAll();
       if (!(e instanceof AgentError)) this.deps.logger.error('command failed unexpectedly', { kind: command.kind, error: String(e) });
       return errorReply(e);
+    } finally {
+      this.deps.lease?.touch();
     }
   }
 
@@ -103,8 +132,17 @@ export class Dispatcher {
         return void (await input.pointerButtons(c.mask));
       case 'mouse-wheel':
         return void (await input.wheel(c.delta));
-      case 'release':
+      case 'release-keys':
         return void (await input.releaseAll());
+      case 'acquire':
+        return this.lease().acquire(c.holder);
+      case 'release':
+        await input.releaseAll();
+        return void (await this.lease().release());
+      case 'kickstart-set':
+        return void (await this.kickstart().set(c.name, c.body));
+      case 'kickstart-list':
+        return this.kickstart().list();
       case 'reconnect':
         await input.releaseAll();
         return void (await gadget.reconnect());
@@ -135,6 +173,16 @@ export class Dispatcher {
       case 'sim-sut':
         return this.sim().sut();
     }
+  }
+
+  private lease(): LeasePort {
+    if (!this.deps.lease) throw new AgentError('not-supported', 'the kvmd hand-off is disabled (handoff.enabled: false)');
+    return this.deps.lease;
+  }
+
+  private kickstart(): KickstartPort {
+    if (!this.deps.kickstart) throw new AgentError('not-supported', 'kickstart serving is not configured');
+    return this.deps.kickstart;
   }
 
   private sim(): SimPort {

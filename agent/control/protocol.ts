@@ -20,7 +20,11 @@ export type Command =
   | { kind: 'mouse-move'; x: number; y: number }
   | { kind: 'mouse-button'; mask: number }
   | { kind: 'mouse-wheel'; delta: number }
+  | { kind: 'release-keys' }
+  | { kind: 'acquire'; holder: string }
   | { kind: 'release' }
+  | { kind: 'kickstart-set'; name: string; body: string }
+  | { kind: 'kickstart-list' }
   | { kind: 'reconnect' }
   | { kind: 'ping' }
   | { kind: 'status' }
@@ -138,6 +142,24 @@ function parseSim(words: string[]): Command {
   }
 }
 
+const HOLDER = /^[A-Za-z0-9._:@-]{1,64}$/;
+
+/**
+ * `kickstart set NAME` is the one command with a body: the template's lines follow, ended by a line
+ * holding a single `.`; a body line starting with `.` is sent with one more `.` (SMTP's DATA rule,
+ * RFC 5321 4.5.2). Returns the template name when `line` opens a body, else null.
+ */
+export function bodyCommandName(line: string): string | null {
+  const m = /^kickstart set (\S+)$/.exec(line);
+  return m ? m[1]! : null;
+}
+
+/** Undo dot-stuffing of one body line; null for the terminating `.` line. */
+export function unstuffBodyLine(line: string): string | null {
+  if (line === '.') return null;
+  return line.startsWith('.') ? line.slice(1) : line;
+}
+
 /** Characters allowed in a line: printable ASCII, tab, and non-ASCII text (typed or refused later). */
 const CONTROL_CHARS = /[\x00-\x08\x0a-\x1f\x7f]/;
 
@@ -170,8 +192,16 @@ export function parseCommand(line: string): Command {
     case 'ping':
     case 'status':
     case 'release':
+    case 'release-keys':
       expectArgs(words, 1, verb);
       return { kind: verb };
+    case 'acquire':
+      if (words.length > 2) throw bad('usage: acquire [HOLDER]');
+      if (words[1] !== undefined && !HOLDER.test(words[1])) throw badArg('HOLDER is 1-64 letters, digits, . _ : @ -');
+      return { kind: 'acquire', holder: words[1] ?? 'control' };
+    case 'kickstart':
+      if (words[1] === 'list' && words.length === 2) return { kind: 'kickstart-list' };
+      throw bad('usage: kickstart set NAME (followed by the template lines and a line with a single ".") | kickstart list');
     case 'storage':
       return parseStorage(words);
     case 'sim':

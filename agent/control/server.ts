@@ -4,13 +4,13 @@
  * memory, no dropped lines). A client that goes away gets its keys and buttons released.
  */
 import net from 'node:net';
-import { describe } from '../errors';
+import { AgentError, describe } from '../errors';
 import type { Logger } from '../log';
 import { listenUnix, unlinkSocket } from '../platform/unix-socket';
 import type { Dispatcher } from './dispatcher';
 import { LineSplitter, type SplitItem } from './line-splitter';
+import { bodyCommandName, unstuffBodyLine } from './protocol';
 import { errorReply } from './reply';
-import { AgentError } from '../errors';
 
 export interface ControlServerOptions {
   socketPath: string;
@@ -21,6 +21,16 @@ export interface ControlServerOptions {
 
 /** Lines waiting per connection before we stop reading from it. */
 const MAX_QUEUED_LINES = 256;
+/** The largest command body (`kickstart set`): a kickstart template's size limit. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/** A command body being collected: its name, lines so far, and the first problem seen. */
+interface BodyInProgress {
+  name: string;
+  lines: string[];
+  bytes: number;
+  problem: string | null;
+}
 
 export class ControlServer {
   private server: net.Server | null = null;
@@ -56,6 +66,35 @@ export class ControlServer {
     let working = false;
     let ended = false;
     let closed = false;
+    let body: BodyInProgress | null = null;
+    const detach = this.dispatcher.attachClient();
+
+    /** The reply to one item, or null while a command body is still being collected. */
+    const answer = async (item: SplitItem): Promise<string | null> => {
+      if (body) {
+        const current = body;
+        if (item.kind === 'too-long') current.problem ??= `a body line of ${item.length} bytes exceeds ${this.options.maxLine} bytes`;
+        else {
+          const line = unstuffBodyLine(item.text);
+          if (line === null) {
+            body = null;
+            if (current.problem) return errorReply(new AgentError('too-long', current.problem));
+            return this.dispatcher.handleBody(current.name, current.lines.join('\n') + (current.lines.length ? '\n' : ''));
+          }
+          current.bytes += Buffer.byteLength(line) + 1;
+          if (current.bytes > MAX_BODY_BYTES) current.problem ??= `the body exceeds ${MAX_BODY_BYTES} bytes`;
+          else current.lines.push(line);
+        }
+        return null;
+      }
+      if (item.kind === 'too-long') return tooLong(item.length, this.options.maxLine);
+      const name = bodyCommandName(item.text);
+      if (name !== null) {
+        body = { name, lines: [], bytes: 0, problem: null };
+        return null;
+      }
+      return this.dispatcher.handleLine(item.text);
+    };
 
     const pump = async (): Promise<void> => {
       if (working) return;
@@ -63,10 +102,15 @@ export class ControlServer {
       while (queue.length > 0 && !closed) {
         const item = queue.shift()!;
         if (queue.length < MAX_QUEUED_LINES / 2 && socket.isPaused() && !ended) socket.resume();
-        const reply = item.kind === 'line' ? await this.dispatcher.handleLine(item.text) : tooLong(item.length, this.options.maxLine);
-        if (!closed) socket.write(reply + '\n');
+        const reply = await answer(item);
+        if (reply !== null && !closed) socket.write(reply + '\n');
       }
       working = false;
+      if (ended && body && !closed) {
+        // End of input inside a body: the command never completed; it still gets its one reply.
+        body = null;
+        socket.write(errorReply(new AgentError('bad-command', 'the input ended before the body\'s terminating "." line')) + '\n');
+      }
       if (ended && !closed) socket.end();
     };
 
@@ -87,6 +131,7 @@ export class ControlServer {
     socket.on('close', () => {
       closed = true;
       this.connections.delete(socket);
+      detach();
       // Whatever the client held (a mouse button between `mouse_button 1` and `0`) is let go.
       void this.dispatcher.releaseAll();
     });

@@ -24,7 +24,7 @@ function stubInput() {
   return { input, calls };
 }
 
-async function startServer(t: Test, maxLine = 4096) {
+async function startServer(t: Test, maxLine = 4096, extra: { kickstartSet?: (name: string, body: string) => Promise<void> } = {}) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pikvm-agent-ctl-'));
   const socketPath = path.join(dir, 'run', 'control.sock');
   const { input, calls } = stubInput();
@@ -33,6 +33,7 @@ async function startServer(t: Test, maxLine = 4096) {
     gadget: { reconnect: async () => undefined },
     storage: { attach: async () => undefined, eject: async () => undefined, status: async () => [] },
     status: async () => ({ ok: true }),
+    kickstart: { set: extra.kickstartSet ?? (async () => undefined), list: async () => ['ks'] },
     logger: silentLogger,
   });
   const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine }, silentLogger);
@@ -105,4 +106,25 @@ t.test('a reply is sent for a line whose client half-closed immediately', async 
   const [data] = await once(s, 'data');
   t.equal(String(data), 'ok\n');
   s.destroy();
+});
+
+t.test('kickstart set: the body follows, dot-stuffed, and gets one reply after the "." line', async (t) => {
+  const bodies: Array<[string, string]> = [];
+  const { socketPath } = await startServer(t, 64, { kickstartSet: async (name, body) => void bodies.push([name, body]) });
+  const replies = await exchange(
+    socketPath,
+    'ping\nkickstart set job42\r\n# ks\r\n..hidden dot line\n\n%post\n.\nping\nkickstart set empty\n.\nkickstart list\n',
+  );
+  t.same(replies, ['ok', 'ok', 'ok', 'ok', 'ok ["ks"]']);
+  t.same(bodies, [['job42', '# ks\n.hidden dot line\n\n%post\n'], ['empty', '']]);
+});
+
+t.test('a body with an overlong line is refused after its "." line; a body cut by EOF still gets a reply', async (t) => {
+  const bodies: string[] = [];
+  const { socketPath } = await startServer(t, 64, { kickstartSet: async (name) => void bodies.push(name) });
+  t.same((await exchange(socketPath, `kickstart set a\n${'x'.repeat(100)}\nfine\n.\nping\n`)).map((r) => r.split(' ').slice(0, 2).join(' ')), ['error: too-long', 'ok']);
+  const cut = await exchange(socketPath, 'kickstart set b\nline\n');
+  t.equal(cut.length, 1);
+  t.match(cut[0], /^error: bad-command the input ended before/);
+  t.same(bodies, [], 'nothing was stored');
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { AgentError } from '../../../agent/errors';
-import { parseCommand } from '../../../agent/control/protocol';
+import { bodyCommandName, parseCommand, unstuffBodyLine } from '../../../agent/control/protocol';
 
 const codeOf = (line: string): string => {
   try {
@@ -25,6 +25,22 @@ t.test('gadget-control lines keep the rest of the line verbatim', async (t) => {
   t.same(parseCommand('type'), { kind: 'type', text: '', enter: false });
   t.same(parseCommand('type \ttab'), { kind: 'type', text: '\ttab', enter: false });
   t.same(parseCommand('reconnect'), { kind: 'reconnect' });
+});
+
+t.test('lease and kickstart commands', async (t) => {
+  t.same(parseCommand('acquire'), { kind: 'acquire', holder: 'control' });
+  t.same(parseCommand('acquire openqa:job-42'), { kind: 'acquire', holder: 'openqa:job-42' });
+  t.same(parseCommand('release'), { kind: 'release' });
+  t.same(parseCommand('release-keys'), { kind: 'release-keys' });
+  t.same(parseCommand('kickstart list'), { kind: 'kickstart-list' });
+  t.equal(codeOf('acquire a b'), 'bad-command');
+  t.equal(codeOf('acquire a/b'), 'bad-argument');
+  t.equal(codeOf('kickstart'), 'bad-command');
+  t.equal(bodyCommandName('kickstart set ks'), 'ks');
+  t.equal(bodyCommandName('kickstart set'), null);
+  t.equal(unstuffBodyLine('.'), null);
+  t.equal(unstuffBodyLine('..x'), '.x');
+  t.equal(unstuffBodyLine('x'), 'x');
 });
 
 t.test('storage commands', async (t) => {
