@@ -1,0 +1,38 @@
+/**
+ * Single-frame routes: the latest frame as PPM, PNG or JPEG. The response always carries a
+ * picture; `X-Signal: online|offline` (and `X-Signal-Reason`) tell whether it is the placeholder.
+ */
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import sharp from 'sharp';
+import type { Frame } from '../video/frame';
+import { encodePpm } from '../video/ppm';
+import type { HttpDeps } from './deps';
+
+export function frameHeaders(res: Response, frame: Frame, now: number): void {
+  res.set('X-Signal', frame.online ? 'online' : 'offline');
+  if (!frame.online && frame.reason) res.set('X-Signal-Reason', frame.reason);
+  res.set('X-Frame-Sequence', String(frame.sequence));
+  res.set('X-Frame-Age-Ms', String(Math.max(0, Math.round(now - frame.capturedAt))));
+  res.set('Cache-Control', 'no-store');
+}
+
+function rawInput(frame: Frame): sharp.Sharp {
+  return sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
+}
+
+export function frameRoutes(deps: HttpDeps): Router {
+  const router = express.Router();
+  const now = deps.now ?? (() => performance.now());
+  const send = (encode: (frame: Frame) => Promise<Buffer> | Buffer, type: string) =>
+    async (_req: Request, res: Response): Promise<void> => {
+      const frame = await deps.hub.snapshot();
+      const body = await encode(frame);
+      frameHeaders(res, frame, now());
+      res.type(type).send(body);
+    };
+  router.get('/frame.ppm', send((f) => encodePpm(f), 'image/x-portable-pixmap'));
+  router.get('/frame.png', send((f) => rawInput(f).png({ compressionLevel: 3 }).toBuffer(), 'image/png'));
+  router.get('/frame.jpg', send((f) => rawInput(f).jpeg({ quality: 85 }).toBuffer(), 'image/jpeg'));
+  return router;
+}

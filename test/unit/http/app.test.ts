@@ -1,0 +1,98 @@
+import t from 'tap';
+import net from 'node:net';
+import sharp from 'sharp';
+import { get, readPpmFrames, waitFor } from './client';
+import { startFixture } from './fixture';
+import { parsePpmLikeOsAutoinst } from '../../../agent/video/ppm';
+
+t.test('single frames carry the signal state', async (t) => {
+  const f = await startFixture({ width: 320, height: 240 });
+  t.teardown(() => f.close());
+
+  const ppm = await get(`${f.url}/frame.ppm`);
+  t.equal(ppm.status, 200);
+  t.equal(ppm.headers['x-signal'], 'online');
+  t.equal(ppm.headers['content-type'], 'image/x-portable-pixmap');
+  const parsed = parsePpmLikeOsAutoinst(ppm.body);
+  t.match(parsed, { width: 320, height: 240, length: ppm.body.length });
+  t.same(parsed!.rgb.subarray(-3), Buffer.from([0, 0, 0]), 'colour bars end with black at the right');
+
+  const png = await get(`${f.url}/frame.png`);
+  t.equal(png.headers['content-type'], 'image/png');
+  t.match(await sharp(png.body).metadata(), { format: 'png', width: 320, height: 240 });
+  const jpg = await get(`${f.url}/frame.jpg`);
+  t.equal(jpg.headers['content-type'], 'image/jpeg');
+  t.match(await sharp(jpg.body).metadata(), { format: 'jpeg', width: 320, height: 240 });
+
+  f.source.goOffline('no-signal');
+  const off = await get(`${f.url}/frame.png`);
+  t.equal(off.status, 200, 'no signal is not an error');
+  t.equal(off.headers['x-signal'], 'offline');
+  t.equal(off.headers['x-signal-reason'], 'no-signal');
+  t.match(await sharp(off.body).metadata(), { width: 320, height: 240 }, 'placeholder at the last mode');
+});
+
+t.test('fps validation', async (t) => {
+  const f = await startFixture();
+  t.teardown(() => f.close());
+  for (const bad of ['0', '31', 'abc', '2.5', '-1', '']) {
+    for (const path of ['/stream.ppm', '/stream.nut']) {
+      const r = await get(`${f.url}${path}?fps=${encodeURIComponent(bad)}`);
+      t.equal(r.status, 400, `${path}?fps=${bad} → 400`);
+      t.match(r.body.toString(), /fps must be an integer from 1 to 30/);
+    }
+  }
+  const twice = await get(`${f.url}/stream.ppm?fps=2&fps=3`);
+  t.equal(twice.status, 400, 'repeated fps → 400');
+  t.equal(f.hub.subscriberCount, 0, 'no subscription left by refused requests');
+});
+
+t.test('status API and page', async (t) => {
+  const f = await startFixture({ width: 320, height: 240 });
+  t.teardown(() => f.close());
+  const s = await get(`${f.url}/api/status`);
+  t.equal(s.status, 200);
+  t.match(JSON.parse(s.body.toString()), { signal: { online: true, width: 320, height: 240 } });
+  const page = await get(`${f.url}/`);
+  t.equal(page.status, 200);
+  t.match(page.headers['content-type'], /text\/html/);
+  t.match(page.body.toString(), /<img id="preview" src="\/frame.jpg"/);
+  t.match(page.body.toString(), /online, 320x240/);
+  f.source.goOffline('no-sync');
+  t.match((await get(`${f.url}/`)).body.toString(), /offline \(no-sync\)/);
+  t.match(JSON.parse((await get(`${f.url}/api/signal`)).body.toString()), { online: false, reason: 'no-sync' });
+});
+
+t.test('PPM stream: os-autoinst header rule, mode change, no leaked subscribers', async (t) => {
+  const f = await startFixture({ width: 320, height: 240 });
+  t.teardown(() => f.close());
+  const { frames, headers } = await readPpmFrames(`${f.url}/stream.ppm?fps=10`, 3);
+  t.equal(headers['content-type'], 'image/x-portable-pixmap');
+  t.equal(frames.length, 3);
+  t.ok(frames.every((fr) => fr.width === 320 && fr.height === 240));
+  t.ok(await waitFor(() => f.hub.subscriberCount === 0), 'subscription closed when the client left');
+  t.ok(await waitFor(() => f.app.streamStats.open === 0), 'stream count back to 0');
+
+  const later = readPpmFrames(`${f.url}/stream.ppm?fps=10`, 6);
+  await waitFor(() => f.hub.subscriberCount === 1);
+  setTimeout(() => f.source.setMode(160, 120), 150);
+  const seen = (await later).frames.map((fr) => `${fr.width}x${fr.height}`);
+  t.equal(seen[0], '320x240');
+  t.equal(seen.at(-1), '160x120', `the PPM stream follows the mode change (${seen.join(' ')})`);
+});
+
+t.test('a client that stops reading does not stall the others; its frames are dropped', async (t) => {
+  const f = await startFixture({ width: 320, height: 240 });
+  t.teardown(() => f.close());
+  // A raw socket that sends the request and never reads the response.
+  const stuck = net.connect(f.port, '127.0.0.1');
+  stuck.write('GET /stream.ppm?fps=30 HTTP/1.1\r\nHost: x\r\n\r\n');
+  stuck.pause();
+  t.teardown(() => stuck.destroy());
+  t.ok(await waitFor(() => f.hub.subscriberCount === 1), 'stuck client subscribed');
+  const { frames } = await readPpmFrames(`${f.url}/stream.ppm?fps=30`, 30);
+  t.equal(frames.length, 30, 'the reading client got its frames');
+  t.ok(await waitFor(() => f.app.streamStats.dropped > 0), `frames dropped for the stuck client (${f.app.streamStats.dropped})`);
+  stuck.destroy();
+  t.ok(await waitFor(() => f.hub.subscriberCount === 0), 'stuck client released on disconnect');
+});
