@@ -22,6 +22,12 @@ const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
   signal              exit 0 when the SUT sends an HDMI signal, 1 when not (power scripts)
   worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
                       write an openQA worker's GENERAL_HW_CMD_DIR scripts, print workers.ini
+  bundle --arch armv7h|aarch64|x86_64 --out FILE.tar.gz
+                      a self-contained bundle for a PiKVM (after npm run build)
+  install [--root DIR] | uninstall [--root DIR] [--purge]
+                      on the PiKVM, as root: install from an unpacked bundle / remove
+  deploy --host [USER@]PIKVM [--arch auto|…] [--remove [--purge]]
+                      bundle, copy and install (or remove) over ssh
 
 The clients find the daemon through PIKVM_AGENT_SOCKET, else the configured control.socket.
 `;
@@ -103,6 +109,13 @@ async function run(argv: string[]): Promise<number> {
     case 'worker-kit': {
       const { runWorkerKit } = require('./worker-kit/cli') as typeof import('./worker-kit/cli');
       return runWorkerKit(rest, io);
+    }
+    case 'bundle':
+    case 'install':
+    case 'uninstall':
+    case 'deploy': {
+      const { runDeployCommand } = require('./deploy/cli') as typeof import('./deploy/cli');
+      return runDeployCommand(command, rest, io);
     }
     case 'signal': {
       if (rest.length) throw new UsageError('signal takes no arguments');

@@ -2,36 +2,33 @@
  * The composition root: configuration → adapters (real hardware or the simulated PiKVM) →
  * services → servers. Nothing else in the agent constructs its own dependencies.
  */
+import path from 'node:path';
+import { createHttpServersFor } from './compose/http';
+import { realHardware, simulatedHardware } from './compose/hardware';
+import { createFrameSource } from './compose/video';
+import type { HttpServers } from './compose/http-server';
 import type { AgentConfig } from './config';
 import type { InputPort, StoragePort } from './control/dispatcher';
 import { Dispatcher } from './control/dispatcher';
 import { ControlServer } from './control/server';
 import { describe } from './errors';
-import type { ConfigFs } from './gadget/configfs';
 import { Gadget } from './gadget/gadget';
-import { NodeConfigFs } from './gadget/node-configfs';
 import type { GadgetOptions } from './gadget/spec';
 import { MassStorage } from './gadget/storage';
-import { NodeSysFs, type SysFs } from './gadget/sysfs';
-import type { HidDeviceOpener } from './hid/device';
-import { HidgOpener } from './hid/hidg';
+import { Lease } from './handoff/lease';
+import { LEASE_FILE_NAME, LeaseStore } from './handoff/lease-store';
 import { HidService } from './hid/service';
+import { FetchLog } from './kickstart/fetch-log';
+import { KickstartStore } from './kickstart/store';
 import { createLogger, type Logger, stderrSink } from './log';
 import { type Paths, SYSTEM_PATHS } from './platform/paths';
 import { SdNotify } from './platform/sdnotify';
-import { SimulatedPikvm } from './sim/pikvm';
+import type { SimulatedPikvm } from './sim/pikvm';
 import { UsbSession } from './usb-session';
+import { FrameHub } from './video/frame-hub';
 
 export interface AgentOptions {
   simulate: boolean;
-}
-
-/** What differs between a real PiKVM and the simulated one. */
-interface Hardware {
-  configfs: ConfigFs;
-  sysfs: SysFs;
-  opener: HidDeviceOpener;
-  sim: SimulatedPikvm | null;
 }
 
 function gadgetOptions(config: AgentConfig): GadgetOptions {
@@ -53,62 +50,25 @@ function gadgetOptions(config: AgentConfig): GadgetOptions {
   };
 }
 
-function realHardware(paths: Paths, config: AgentConfig): Hardware {
-  return {
-    configfs: new NodeConfigFs(paths.configfsRoot),
-    sysfs: new NodeSysFs(paths.sysfsRoot),
-    opener: new HidgOpener(paths, config.gadget.name),
-    sim: null,
-  };
-}
-
-function simulatedHardware(config: AgentConfig): Hardware {
-  const sim = new SimulatedPikvm({ screen: { width: config.hid.screen_width, height: config.hid.screen_height } });
-  return { configfs: sim.kernel.configfs, sysfs: sim.kernel.sysfs, opener: sim.opener, sim };
-}
-
-/** Input commands bring the USB session up first (it may have been down at start). */
-function sessionInput(hid: HidService, session: UsbSession): InputPort {
-  const up = async () => session.ensureUp();
-  return {
-    key: async (combo) => (await up(), hid.key(combo)),
-    typeText: async (text) => (await up(), hid.typeText(text)),
-    pointerMove: async (x, y) => (await up(), hid.pointerMove(x, y)),
-    pointerButtons: async (mask) => (await up(), hid.pointerButtons(mask)),
-    wheel: async (delta) => (await up(), hid.wheel(delta)),
-    releaseAll: () => hid.releaseAll(),
-  };
-}
-
-function sessionStorage(storage: MassStorage, session: UsbSession): StoragePort {
-  return {
-    attach: async (lun, path, flags) => {
-      await session.ensureUp();
-      await storage.attach(lun, path, flags);
-    },
-    eject: async (lun) => {
-      await session.ensureUp();
-      await storage.eject(lun);
-    },
-    status: () => storage.status(),
-  };
-}
-
 export class Agent {
   readonly sim: SimulatedPikvm | null;
+  readonly hub: FrameHub;
+  readonly lease: Lease | null;
   private readonly session: UsbSession;
   private readonly hid: HidService;
   private readonly control: ControlServer;
+  private readonly http: HttpServers;
+  private readonly fetchLog = new FetchLog(50);
   private readonly notify: SdNotify;
   private readonly startedAt = new Date();
 
   constructor(
-    config: AgentConfig,
+    private readonly config: AgentConfig,
     options: AgentOptions,
     private readonly logger: Logger,
   ) {
     const paths: Paths = { ...SYSTEM_PATHS, runDir: config.run_dir };
-    const hw = options.simulate ? simulatedHardware(config) : realHardware(paths, config);
+    const hw = options.simulate ? simulatedHardware(config) : realHardware(paths, config, logger);
     this.sim = hw.sim;
     const gadget = new Gadget({ configfs: hw.configfs, sysfs: hw.sysfs, options: gadgetOptions(config), logger: logger.child('gadget') });
     const storage = new MassStorage({
@@ -118,20 +78,36 @@ export class Agent {
       imageDirs: config.storage.image_dirs,
       logger: logger.child('storage'),
     });
-    this.session = new UsbSession({ gadget, storage, opener: hw.opener, logger: logger.child('usb') });
+    const session = new UsbSession({ gadget, storage, opener: hw.opener, logger: logger.child('usb') });
+    this.session = session;
     this.hid = new HidService({
-      keyboard: () => this.session.keyboard(),
-      pointer: () => this.session.pointer(),
-      isHostOnline: () => this.session.isHostOnline(),
+      keyboard: () => session.keyboard(),
+      pointer: () => session.pointer(),
+      isHostOnline: () => session.isHostOnline(),
       screen: { width: config.hid.screen_width, height: config.hid.screen_height },
       logger: logger.child('hid'),
     });
+    this.hub = new FrameHub({ source: createFrameSource(config, hw.sim, logger.child('video')), logger: logger.child('video'), maxFps: config.video.max_fps });
+    this.lease = config.handoff.enabled
+      ? new Lease({
+          services: hw.services,
+          // In take order; each give() tears down from what it finds, so it also works after a crash.
+          steps: [{ name: 'usb-gadget', take: () => session.start(), give: async () => void (await session.stop()) }],
+          store: new LeaseStore(path.join(config.run_dir, LEASE_FILE_NAME)),
+          logger: logger.child('lease'),
+          idleReleaseMs: config.handoff.idle_release_s * 1000,
+          cooperativeVideo: config.handoff.cooperative_video,
+        })
+      : null;
+    const kickstart = new KickstartStore({ dir: config.kickstart.dir, uploadDir: path.join(config.run_dir, 'kickstart'), logger: logger.child('kickstart') });
     const dispatcher = new Dispatcher({
-      input: sessionInput(this.hid, this.session),
-      gadget: { reconnect: () => this.session.reconnect() },
-      storage: sessionStorage(storage, this.session),
+      input: this.guardedInput(),
+      gadget: { reconnect: async () => (await this.devicesUp(), session.reconnect()) },
+      storage: this.guardedStorage(storage),
       status: () => this.status(),
       sim: hw.sim?.simPort(),
+      lease: this.lease ?? undefined,
+      kickstart,
       logger: logger.child('control'),
     });
     this.control = new ControlServer(
@@ -139,19 +115,27 @@ export class Agent {
       { socketPath: config.control.socket, mode: config.control.mode, group: config.control.group, maxLine: config.control.max_line },
       logger.child('control'),
     );
+    this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger });
     this.notify = new SdNotify({ env: process.env, log: logger.child('systemd') });
+  }
+
+  /** The port the HTTP server bound (for tests that ask for port 0). */
+  get httpPort(): number | null {
+    return this.http.tcpPort;
   }
 
   async start(): Promise<void> {
     this.sim?.start();
-    try {
-      await this.session.start();
-    } catch (e) {
-      // Degrade, don't die: the next command that needs the gadget tries again.
-      this.logger.error('USB gadget not available yet', { error: describe(e) });
+    if (this.lease) {
+      // A lease left by a crashed agent: give the devices back before anything else.
+      if (await this.lease.recover()) this.logger.warn('gave back devices held by a previous run');
+    } else {
+      await this.session.start().catch((e) => this.logger.error('USB gadget not available yet', { error: describe(e) }));
     }
     await this.hid.start();
+    await this.hub.start();
     await this.control.start();
+    await this.http.start();
     await this.notify.start();
     this.notify.ready('listening');
   }
@@ -159,7 +143,10 @@ export class Agent {
   async stop(): Promise<void> {
     this.notify.stopping('stopping');
     await this.control.stop();
+    await this.http.stop();
+    await this.hub.stop();
     await this.hid.stop(); // releases every key and button while the gadget still exists
+    if (this.lease) await this.lease.stop();
     const teardown = await this.session.stop();
     if (!teardown.clean) this.logger.warn('gadget left behind', { leftovers: teardown.leftovers.join(' ') });
     await this.notify.stop();
@@ -169,10 +156,46 @@ export class Agent {
   async status(): Promise<unknown> {
     return {
       agent: { version: AGENT_VERSION, simulated: this.sim !== null, since: this.startedAt.toISOString() },
+      lease: this.lease?.status() ?? null,
       usb: await this.session.status(),
       hid: { screen: this.hid.screenSize(), pointer: this.hid.pointerPosition(), leds: this.hid.ledState() },
       storage: await this.session.storageStatus(),
-      sim: this.sim ? { media: this.sim.media(), hostOnline: this.sim.host.isOnline() } : undefined,
+      video: { source: this.config.video.source, signal: this.hub.signal(), subscribers: this.hub.subscriberCount },
+      kickstart: { fetches: this.fetchLog.entries() },
+      sim: this.sim ? this.sim.sut.status() : undefined,
+    };
+  }
+
+  /** Devices are taken from kvmd (the lease) or the gadget is (re)built before a command uses them. */
+  private async devicesUp(): Promise<void> {
+    if (this.lease) await this.lease.ensure('control');
+    await this.session.ensureUp();
+  }
+
+  private guardedInput(): InputPort {
+    const hid = this.hid;
+    const up = () => this.devicesUp();
+    return {
+      key: async (combo) => (await up(), hid.key(combo)),
+      typeText: async (text) => (await up(), hid.typeText(text)),
+      pointerMove: async (x, y) => (await up(), hid.pointerMove(x, y)),
+      pointerButtons: async (mask) => (await up(), hid.pointerButtons(mask)),
+      wheel: async (delta) => (await up(), hid.wheel(delta)),
+      releaseAll: () => hid.releaseAll(),
+    };
+  }
+
+  private guardedStorage(storage: MassStorage): StoragePort {
+    return {
+      attach: async (lun, file, flags) => {
+        await this.devicesUp();
+        await storage.attach(lun, file, flags);
+      },
+      eject: async (lun) => {
+        await this.devicesUp();
+        await storage.eject(lun);
+      },
+      status: () => this.session.storageStatus() as ReturnType<StoragePort['status']>,
     };
   }
 }
