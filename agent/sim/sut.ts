@@ -30,6 +30,8 @@ const TARGET_IDLE: Rgb = [40, 80, 220];
 const TARGET_HIT: Rgb = [40, 200, 80];
 
 export const BANNER = 'pikvm-agent virtual SUT';
+/** Off screen: the renderer clips it away. */
+const HIDDEN_POINTER = { x: -100, y: -100 };
 /** Rows above the console: banner, hint, media line, blank. */
 const HEADER_ROWS = 4;
 const GLYPH_W = 8;
@@ -42,6 +44,8 @@ export class VirtualSut {
   private targetHit: { x: number; y: number } | null = null;
   /** The last shortcut chord (a key pressed with Ctrl, Alt or Super held), as the SUT saw it. */
   private lastShortcut: string | null = null;
+  /** The pointer is drawn once it has moved since power-on, as most OSes show it. */
+  private pointerShown = false;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly deps: VirtualSutDeps) {
@@ -121,7 +125,7 @@ export class VirtualSut {
       ...visible,
     ];
     const lastRow = visible.length - 1;
-    const pointer = this.deps.host.pointer();
+    const pointer = this.pointerShown ? this.deps.host.pointer() : HIDDEN_POINTER;
     const t = this.target();
     return {
       powered: this.powered,
@@ -138,6 +142,7 @@ export class VirtualSut {
     this.deps.host.clear();
     this.targetHit = null;
     this.lastShortcut = null;
+    this.pointerShown = false;
   }
 
   /** Ctrl+L clears the console as a terminal does; every shortcut chord is shown on its line. */
@@ -153,6 +158,7 @@ export class VirtualSut {
   private onHostEvent(e: UsbHostEvent): void {
     if (!this.powered) return;
     if (e.kind === 'key-down') this.onKeyDown(e.key, e.held);
+    if (e.kind === 'pointer-move') this.pointerShown = true;
     if (e.kind !== 'click' || e.button !== 'left') return;
     const t = this.target();
     if (e.x >= t.x && e.x < t.x + t.width && e.y >= t.y && e.y < t.y + t.height) this.targetHit = { x: e.x, y: e.y };

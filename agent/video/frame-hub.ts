@@ -19,6 +19,12 @@ import { AgentError } from '../errors';
 import type { Frame, FrameSource, OfflineReason, SignalState } from './frame';
 import { renderNoSignal } from './sources/pattern';
 
+/**
+ * A one-shot frame request (`/frame.png`) must show the present: someone who just typed expects
+ * to see it. Older frames are refreshed; a live source delivers within a frame interval.
+ */
+export const SNAPSHOT_MAX_AGE_MS = 50;
+
 export interface FrameHubOptions {
   source: FrameSource;
   logger?: Logger;
@@ -118,7 +124,7 @@ export class FrameHub {
    * A fresh frame for one-shot requests: if the latest is older than `maxAgeMs`, raise the demand
    * until the source delivers one (at most `timeoutMs`), then return whatever is latest.
    */
-  async snapshot(maxAgeMs = 500, timeoutMs = 1000): Promise<Frame> {
+  async snapshot(maxAgeMs = SNAPSHOT_MAX_AGE_MS, timeoutMs = 1000): Promise<Frame> {
     const fresh = this.current && this.now() - this.current.capturedAt <= maxAgeMs;
     if (!this.started || !this.state.online || fresh) return this.latest();
     await new Promise<void>((resolve) => {

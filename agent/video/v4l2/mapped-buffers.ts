@@ -1,0 +1,45 @@
+/**
+ * The driver's capture buffers mapped into our address space (V4L2_MEMORY_MMAP). Frames are copied
+ * out of the mapping into a fresh Node Buffer for exactly `bytesused` bytes, because the driver
+ * reuses the memory as soon as the buffer is queued again. Cost: one memcpy per kept frame
+ * (1024×768 UYVY = 1.5 MiB, 1920×1080 = 4 MiB; a Pi 4 copies on the order of 1–2 GB/s, so a few
+ * milliseconds); frames that are not kept are requeued without copying.
+ */
+import { AgentError } from '../../errors';
+import type { Libc, Pointer } from './libc';
+import { V4l2Error } from './v4l2-errors';
+
+interface Mapping {
+  pointer: Pointer;
+  length: number;
+  view: Uint8Array;
+}
+
+export class MappedBuffers {
+  private readonly mappings: Mapping[] = [];
+
+  constructor(private readonly libc: Libc) {}
+
+  get count(): number {
+    return this.mappings.length;
+  }
+
+  map(fd: number, offset: number, length: number): void {
+    const r = this.libc.mmap(length, fd, offset);
+    if (!r.ok) throw new V4l2Error(r.errno, 'mmap');
+    this.mappings.push({ pointer: r.pointer, length, view: this.libc.view(r.pointer, length) });
+  }
+
+  /** A copy of the first `bytesused` bytes of buffer `index`. */
+  copy(index: number, bytesused: number): Buffer {
+    const m = this.mappings[index];
+    if (m === undefined) throw new AgentError('internal', `no mapped buffer ${index}`);
+    if (bytesused > m.length) throw new AgentError('io', `buffer ${index}: bytesused ${bytesused} > length ${m.length}`);
+    return Buffer.from(m.view.subarray(0, bytesused));
+  }
+
+  /** Unmaps everything; views become invalid, so they are dropped first. */
+  unmapAll(): void {
+    for (const m of this.mappings.splice(0)) this.libc.munmap(m.pointer, m.length);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * errno from a V4L2 ioctl, translated once. The HDMI receiver reports the state of the source
+ * through errno (TC358743: drivers/media/i2c/tc358743.c `tc358743_query_dv_timings`; vivid:
+ * drivers/media/test-drivers/vivid/vivid-vid-cap.c `vidioc_query_dv_timings`; ustreamer does the same
+ * mapping in src/ustreamer/device.c): ENOLINK no signal, ENOLCK no sync, ERANGE out of range.
+ * Callers switch on `SignalState`; everything else is an AgentError.
+ */
+import { AgentError, type ErrorCode } from '../../errors';
+
+export type SignalState = 'online' | 'no-signal' | 'no-sync' | 'out-of-range' | 'no-device' | 'busy';
+
+const ERRNO_STATES: Readonly<Record<string, Exclude<SignalState, 'online'>>> = {
+  ENOLINK: 'no-signal',
+  ENOLCK: 'no-sync',
+  ERANGE: 'out-of-range',
+  EBUSY: 'busy',
+  ENOENT: 'no-device',
+  ENODEV: 'no-device',
+  ENXIO: 'no-device',
+};
+
+/** The signal state an errno name stands for, or undefined when it is not a signal condition. */
+export function signalStateOfErrno(errno: string): Exclude<SignalState, 'online'> | undefined {
+  return ERRNO_STATES[errno];
+}
+
+const ERRNO_CODES: Readonly<Record<string, ErrorCode>> = {
+  EBUSY: 'busy',
+  ENOENT: 'no-device',
+  ENODEV: 'no-device',
+  ENXIO: 'no-device',
+  EACCES: 'forbidden',
+  EPERM: 'forbidden',
+  EINVAL: 'bad-argument',
+  E2BIG: 'bad-argument',
+  ENOTTY: 'not-supported',
+  ENODATA: 'not-found',
+  ETIMEDOUT: 'timeout',
+};
+
+/**
+ * A failed V4L2 call: `errno` is the name (`ENOLINK`), `state` the signal state it means, if any.
+ * The code is what callers outside video switch on (`no-device`, `busy`, `bad-argument`, …).
+ */
+export class V4l2Error extends AgentError {
+  readonly state: Exclude<SignalState, 'online'> | undefined;
+
+  constructor(
+    readonly errno: string,
+    readonly call: string,
+  ) {
+    super(ERRNO_CODES[errno] ?? 'io', `${call}: ${errno}`);
+    this.name = 'V4l2Error';
+    this.state = signalStateOfErrno(errno);
+  }
+}
+
+/** The signal state carried by any error (V4L2 or an errno-shaped error from a fake). */
+export function signalStateOf(e: unknown): Exclude<SignalState, 'online'> | undefined {
+  if (e instanceof V4l2Error) return e.state;
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? signalStateOfErrno(code) : undefined;
+}
