@@ -54,6 +54,21 @@ export interface LeasePort {
   attachClient(): () => void;
 }
 
+/**
+ * The capture device's timings and EDID (absent while no video source offers them). Timings are
+ * the DV timings of `video/v4l2/timings.ts`; a missing signal is a state, not an error.
+ */
+export interface VideoPort {
+  /** The timings in use (VIDIOC_G_DV_TIMINGS). */
+  timings(): Promise<unknown>;
+  /** What the source sends now (VIDIOC_QUERY_DV_TIMINGS): `{state, timings?}`. */
+  query(): Promise<unknown>;
+  /** Query and apply (v4l2-ctl --set-dv-bt-timings query); throws when there is no signal. */
+  apply(): Promise<unknown>;
+  /** Load an EDID file (hex or binary), or the configured one for null. */
+  setEdid(path: string | null): Promise<void>;
+}
+
 export interface KickstartPort {
   set(name: string, body: string): Promise<void>;
   list(): Promise<string[]>;
@@ -67,6 +82,7 @@ export interface DispatcherDeps {
   sim?: SimPort | undefined;
   lease?: LeasePort | undefined;
   kickstart?: KickstartPort | undefined;
+  video?: VideoPort | undefined;
   logger: Logger;
 }
 
@@ -143,6 +159,14 @@ export class Dispatcher {
         return void (await this.kickstart().set(c.name, c.body));
       case 'kickstart-list':
         return this.kickstart().list();
+      case 'video-timings':
+        return this.video().timings();
+      case 'video-query':
+        return this.video().query();
+      case 'video-apply':
+        return this.video().apply();
+      case 'video-edid':
+        return void (await this.video().setEdid(c.path));
       case 'reconnect':
         await input.releaseAll();
         return void (await gadget.reconnect());
@@ -178,6 +202,11 @@ export class Dispatcher {
   private lease(): LeasePort {
     if (!this.deps.lease) throw new AgentError('not-supported', 'the kvmd hand-off is disabled (handoff.enabled: false)');
     return this.deps.lease;
+  }
+
+  private video(): VideoPort {
+    if (!this.deps.video) throw new AgentError('not-supported', 'the video source has no DV timings or EDID');
+    return this.deps.video;
   }
 
   private kickstart(): KickstartPort {

@@ -25,6 +25,10 @@ export type Command =
   | { kind: 'release' }
   | { kind: 'kickstart-set'; name: string; body: string }
   | { kind: 'kickstart-list' }
+  | { kind: 'video-timings' }
+  | { kind: 'video-query' }
+  | { kind: 'video-apply' }
+  | { kind: 'video-edid'; path: string | null }
   | { kind: 'reconnect' }
   | { kind: 'ping' }
   | { kind: 'status' }
@@ -99,6 +103,17 @@ function parseStorage(words: string[]): Command {
   if (rest.length !== 1) throw bad(`usage: ${usageAttach} (PATH without spaces)`);
   if (cdrom && readWrite) throw badArg('a CD-ROM is read-only: --cdrom and --rw exclude each other');
   return { kind: 'storage-attach', lun, path: rest[0]!, cdrom, readWrite };
+}
+
+/** The capture side, as `pikvm-agent v4l2-ctl` needs it (os-autoinst's DV-timings polling). */
+function parseVideo(words: string[]): Command {
+  const usage = 'usage: video timings | video query | video apply | video edid PATH | video edid default';
+  const sub = words[1];
+  if (words.length === 2 && sub === 'timings') return { kind: 'video-timings' };
+  if (words.length === 2 && sub === 'query') return { kind: 'video-query' };
+  if (words.length === 2 && sub === 'apply') return { kind: 'video-apply' };
+  if (words.length === 3 && sub === 'edid') return { kind: 'video-edid', path: words[2] === 'default' ? null : words[2]! };
+  throw bad(usage);
 }
 
 /** Screen modes the virtual SUT may switch to (what an EDID could offer). */
@@ -199,6 +214,8 @@ export function parseCommand(line: string): Command {
       if (words.length > 2) throw bad('usage: acquire [HOLDER]');
       if (words[1] !== undefined && !HOLDER.test(words[1])) throw badArg('HOLDER is 1-64 letters, digits, . _ : @ -');
       return { kind: 'acquire', holder: words[1] ?? 'control' };
+    case 'video':
+      return parseVideo(words);
     case 'kickstart':
       if (words[1] === 'list' && words.length === 2) return { kind: 'kickstart-list' };
       throw bad('usage: kickstart set NAME (followed by the template lines and a line with a single ".") | kickstart list');

@@ -36,6 +36,13 @@ t.test('lease and kickstart commands', async (t) => {
   t.equal(codeOf('acquire a b'), 'bad-command');
   t.equal(codeOf('acquire a/b'), 'bad-argument');
   t.equal(codeOf('kickstart'), 'bad-command');
+  t.same(parseCommand('video timings'), { kind: 'video-timings' });
+  t.same(parseCommand('video query'), { kind: 'video-query' });
+  t.same(parseCommand('video apply'), { kind: 'video-apply' });
+  t.same(parseCommand('video edid /etc/pikvm-agent/edid/1024x768.hex'), { kind: 'video-edid', path: '/etc/pikvm-agent/edid/1024x768.hex' });
+  t.same(parseCommand('video edid default'), { kind: 'video-edid', path: null });
+  t.equal(codeOf('video'), 'bad-command');
+  t.equal(codeOf('video edid'), 'bad-command');
   t.equal(bodyCommandName('kickstart set ks'), 'ks');
   t.equal(bodyCommandName('kickstart set'), null);
   t.equal(unstuffBodyLine('.'), null);
