@@ -7,6 +7,7 @@
  * 4 = insufficient privileges (`forbidden`), anything else `io` with systemctl's own message.
  */
 import { spawn } from 'node:child_process';
+import { makeSacrificial } from '../platform/sacrificial';
 import { AgentError } from '../errors';
 import type { Logger } from '../log';
 import { assertStoppable, type ServiceManager, validateUnitName } from './service-manager';
@@ -71,6 +72,7 @@ export class SystemctlServiceManager implements ServiceManager {
     const fullArgs = ['--no-ask-password', ...args];
     return new Promise((resolve, reject) => {
       const child = spawn(this.command, fullArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+      void makeSacrificial(child.pid);
       let stderr = '';
       let settled = false;
       const finish = (fn: () => void) => {
