@@ -16,6 +16,7 @@ import { Gadget } from './gadget/gadget';
 import type { GadgetOptions } from './gadget/spec';
 import { MassStorage } from './gadget/storage';
 import { Lease } from './handoff/lease';
+import type { ServiceManager } from './handoff/service-manager';
 import { LEASE_FILE_NAME, LeaseStore } from './handoff/lease-store';
 import { HidService } from './hid/service';
 import { FetchLog } from './kickstart/fetch-log';
@@ -54,6 +55,8 @@ export class Agent {
   readonly sim: SimulatedPikvm | null;
   readonly hub: FrameHub;
   readonly lease: Lease | null;
+  /** systemctl on a PiKVM; a recording stand-in for kvmd's units in the simulator. */
+  readonly services: ServiceManager;
   private readonly session: UsbSession;
   private readonly hid: HidService;
   private readonly control: ControlServer;
@@ -70,6 +73,7 @@ export class Agent {
     const paths: Paths = { ...SYSTEM_PATHS, runDir: config.run_dir };
     const hw = options.simulate ? simulatedHardware(config) : realHardware(paths, config, logger);
     this.sim = hw.sim;
+    this.services = hw.services;
     const gadget = new Gadget({ configfs: hw.configfs, sysfs: hw.sysfs, options: gadgetOptions(config), logger: logger.child('gadget') });
     const storage = new MassStorage({
       configfs: hw.configfs,
