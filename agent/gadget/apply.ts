@@ -66,8 +66,11 @@ function failure(op: Op, e: unknown): OpFailure {
   return { op, errno: errnoOf(e), error: fromErrno(e, describeOp(op)) };
 }
 
-/** Setup mode: stop at the first failure and throw it (translated, naming the op). */
-export async function applyAll(fs: ConfigFs, ops: readonly Op[], logger: Logger): Promise<ApplyReport> {
+/**
+ * Run ops in order. `stopAtFirst` (setup): the first failure is thrown, translated and naming the
+ * op. Otherwise (teardown): every op is tried independently and failures are collected.
+ */
+async function applyOps(fs: ConfigFs, ops: readonly Op[], logger: Logger, stopAtFirst: boolean): Promise<ApplyReport> {
   const report: ApplyReport = { applied: [], skipped: [], failures: [] };
   for (const op of ops) {
     try {
@@ -75,27 +78,22 @@ export async function applyAll(fs: ConfigFs, ops: readonly Op[], logger: Logger)
       else report.skipped.push(op);
     } catch (e) {
       const f = failure(op, e);
-      logger.error(`${op.verb} failed`, { path: op.path, errno: f.errno });
-      throw f.error;
+      (stopAtFirst ? logger.error : logger.warn)(`${op.verb} failed`, { path: op.path, errno: f.errno });
+      if (stopAtFirst) throw f.error;
+      report.failures.push(f);
     }
   }
   return report;
 }
 
+/** Setup mode: stop at the first failure and throw it (translated, naming the op). */
+export function applyAll(fs: ConfigFs, ops: readonly Op[], logger: Logger): Promise<ApplyReport> {
+  return applyOps(fs, ops, logger, true);
+}
+
 /** Teardown mode: every op is tried independently; failures are collected, never thrown. */
-export async function applyEach(fs: ConfigFs, ops: readonly Op[], logger: Logger): Promise<ApplyReport> {
-  const report: ApplyReport = { applied: [], skipped: [], failures: [] };
-  for (const op of ops) {
-    try {
-      if (await runOne(fs, op, logger)) report.applied.push(op);
-      else report.skipped.push(op);
-    } catch (e) {
-      const f = failure(op, e);
-      logger.warn(`${op.verb} failed`, { path: op.path, errno: f.errno });
-      report.failures.push(f);
-    }
-  }
-  return report;
+export function applyEach(fs: ConfigFs, ops: readonly Op[], logger: Logger): Promise<ApplyReport> {
+  return applyOps(fs, ops, logger, false);
 }
 
 async function listNames(fs: ConfigFs, path: string, kind: 'dir' | 'link'): Promise<string[]> {
