@@ -39,6 +39,11 @@ for fs in proc sysfs devtmpfs; do
 done
 mount -t configfs configfs /host/sys/kernel/config || finish 92
 mount -t devpts devpts /host/dev/pts 2>/dev/null
+# Keep a view of the host's /tmp and /run before covering them with the guest's scratch tmpfs: a
+# checkout under /tmp (a CI clone, say) must stay reachable (bound back below, once PROJECT is known).
+mkdir -p /hosttmp /hostrun
+mount -o bind /host/tmp /hosttmp || finish 93
+mount -o bind /host/run /hostrun || finish 93
 mount -t tmpfs -o size=256m tmpfs /host/tmp || finish 93
 mount -t tmpfs tmpfs /host/run || finish 93
 mkdir -p /host/tmp/ktier-results
@@ -46,6 +51,10 @@ mount -t 9p -o "$opts" results /host/tmp/ktier-results || finish 94
 
 # plan: PROJECT=<project dir> and TESTS=<compiled test files, relative to PROJECT>, written by run.sh.
 . /host/tmp/ktier-results/plan
+case $PROJECT in
+  /tmp/*) mkdir -p "/host$PROJECT" && mount -o bind "/hosttmp/${PROJECT#/tmp/}" "/host$PROJECT" || finish 95 ;;
+  /run/*) mkdir -p "/host$PROJECT" && mount -o bind "/hostrun/${PROJECT#/run/}" "/host$PROJECT" || finish 95 ;;
+esac
 echo "KTIER-START $(up)"
 chroot /host /bin/sh "$PROJECT/test/kernel/guest-run.sh" /tmp/ktier-results
 finish $?
