@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { createHttpServersFor } from './compose/http';
 import { realHardware, simulatedHardware } from './compose/hardware';
-import { createFrameSource } from './compose/video';
+import { createVideo, type VideoSetup } from './compose/video';
 import type { HttpServers } from './compose/http-server';
 import type { AgentConfig } from './config';
 import type { InputPort, StoragePort } from './control/dispatcher';
@@ -63,6 +63,7 @@ export class Agent {
   private readonly http: HttpServers;
   private readonly fetchLog = new FetchLog(50);
   private readonly notify: SdNotify;
+  private readonly video: VideoSetup;
   private readonly startedAt = new Date();
 
   constructor(
@@ -91,12 +92,27 @@ export class Agent {
       screen: { width: config.hid.screen_width, height: config.hid.screen_height },
       logger: logger.child('hid'),
     });
-    this.hub = new FrameHub({ source: createFrameSource(config, hw.sim, logger.child('video')), logger: logger.child('video'), maxFps: config.video.max_fps });
+    const video = createVideo({
+      config,
+      paths,
+      sim: hw.sim,
+      onScreenSize: (width, height) => this.hid.setScreenSize(width, height),
+      logger: logger.child('video'),
+    });
+    this.video = video;
+    // Whatever the source, the absolute pointer maps onto the screen the SUT sends now.
+    video.source.on('state', (state) => {
+      if (state.online && state.width && state.height) this.hid.setScreenSize(state.width, state.height);
+    });
+    this.hub = new FrameHub({ source: video.source, logger: logger.child('video'), maxFps: config.video.max_fps });
     this.lease = config.handoff.enabled
       ? new Lease({
           services: hw.services,
           // In take order; each give() tears down from what it finds, so it also works after a crash.
-          steps: [{ name: 'usb-gadget', take: () => session.start(), give: async () => void (await session.stop()) }],
+          steps: [
+            { name: 'usb-gadget', take: () => session.start(), give: async () => void (await session.stop()) },
+            ...(video.step ? [video.step] : []),
+          ],
           store: new LeaseStore(path.join(config.run_dir, LEASE_FILE_NAME)),
           logger: logger.child('lease'),
           idleReleaseMs: config.handoff.idle_release_s * 1000,
@@ -112,6 +128,7 @@ export class Agent {
       sim: hw.sim?.simPort(),
       lease: this.lease ?? undefined,
       kickstart,
+      video: video.port,
       logger: logger.child('control'),
     });
     this.control = new ControlServer(
@@ -134,7 +151,9 @@ export class Agent {
       // A lease left by a crashed agent: give the devices back before anything else.
       if (await this.lease.recover()) this.logger.warn('gave back devices held by a previous run');
     } else {
+      // No hand-off: take everything at start and keep it (a device not ready yet is retried on use).
       await this.session.start().catch((e) => this.logger.error('USB gadget not available yet', { error: describe(e) }));
+      await this.video.step?.take().catch((e) => this.logger.error('capture device not available', { error: describe(e) }));
     }
     await this.hid.start();
     await this.hub.start();
@@ -151,6 +170,7 @@ export class Agent {
     await this.hub.stop();
     await this.hid.stop(); // releases every key and button while the gadget still exists
     if (this.lease) await this.lease.stop();
+    else await this.video.step?.give().catch((e) => this.logger.error('giving the capture device back failed', { error: describe(e) }));
     const teardown = await this.session.stop();
     if (!teardown.clean) this.logger.warn('gadget left behind', { leftovers: teardown.leftovers.join(' ') });
     await this.notify.stop();
@@ -164,7 +184,7 @@ export class Agent {
       usb: await this.session.status(),
       hid: { screen: this.hid.screenSize(), pointer: this.hid.pointerPosition(), leds: this.hid.ledState() },
       storage: await this.session.storageStatus(),
-      video: { source: this.config.video.source, signal: this.hub.signal(), subscribers: this.hub.subscriberCount },
+      video: { source: this.sim ? 'sim' : this.config.video.source, signal: this.hub.signal(), subscribers: this.hub.subscriberCount, device: this.video.status() },
       kickstart: { fetches: this.fetchLog.entries() },
       sim: this.sim ? this.sim.sut.status() : undefined,
     };

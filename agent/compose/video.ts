@@ -1,31 +1,60 @@
 /**
- * The frame source the configuration asks for. The simulated PiKVM renders its virtual SUT; the
- * real sources (V4L2 capture, ustreamer) are built here once they exist for this build.
+ * The video side the configuration asks for:
+ * - the simulated PiKVM renders its virtual SUT (timings and EDID through `SimVideoPort`);
+ * - `v4l2`: the capture device is owned for the length of a lease (`VideoOwner`: our EDID loaded,
+ *   DV timings applied and followed, the original EDID restored on release) and captured by
+ *   `V4l2FrameSource`;
+ * - `ustreamer`, or cooperative video: frames from kvmd's ustreamer snapshot socket, nothing taken.
  */
-import { EventEmitter } from 'node:events';
 import type { AgentConfig } from '../config';
+import type { VideoPort } from '../control/dispatcher';
+import type { TakeoverStep } from '../handoff/takeover-plan';
 import type { Logger } from '../log';
+import type { Paths } from '../platform/paths';
 import type { SimulatedPikvm } from '../sim/pikvm';
-import type { FrameSource, FrameSourceEvents } from '../video/frame';
+import { SimVideoPort } from '../sim/video-port';
+import type { FrameSource } from '../video/frame';
+import { VideoOwner } from '../video/owner/video-owner';
 import { SimulatedHdmiSource } from '../video/sources/sim-hdmi';
+import { UstreamerSource } from '../video/sources/ustreamer';
+import { V4l2FrameSource } from '../video/sources/v4l2';
+import { V4l2CaptureDevice } from '../video/v4l2/v4l2-capture';
 
-/** A source that has no device: the hub keeps serving its marked placeholder. */
-class AbsentSource extends EventEmitter<FrameSourceEvents> implements FrameSource {
-  constructor(private readonly reason: string) {
-    super();
-  }
-
-  async start(): Promise<void> {
-    this.emit('state', { online: false, reason: this.reason, changedAt: Date.now() });
-  }
-
-  async stop(): Promise<void> {}
-
-  setDemand(): void {}
+export interface VideoSetup {
+  source: FrameSource;
+  /** Timings and EDID for `video …` commands and the v4l2-ctl shim. */
+  port: VideoPort | undefined;
+  /** Taking the capture device over from kvmd, as a lease step. */
+  step: TakeoverStep | undefined;
+  status(): unknown;
 }
 
-export function createFrameSource(config: AgentConfig, sim: SimulatedPikvm | null, logger: Logger): FrameSource {
-  if (sim) return new SimulatedHdmiSource({ screen: () => sim.sut.screen() });
-  logger.warn('no frame source for this video.source yet; serving the no-device placeholder', { source: config.video.source });
-  return new AbsentSource('no-device');
+export interface VideoSetupDeps {
+  config: AgentConfig;
+  paths: Paths;
+  sim: SimulatedPikvm | null;
+  /** The source's resolution changed: the absolute pointer maps onto the new screen. */
+  onScreenSize: (width: number, height: number) => void;
+  logger: Logger;
+}
+
+export function createVideo({ config, paths, sim, onScreenSize, logger }: VideoSetupDeps): VideoSetup {
+  if (sim) {
+    const port = new SimVideoPort({ sut: sim.sut, edidFile: config.video.edid, logger });
+    return { source: new SimulatedHdmiSource({ screen: () => sim.sut.screen() }), port, step: undefined, status: () => ({ edid: port.edid ?? null }) };
+  }
+  if (config.video.source === 'ustreamer' || config.handoff.cooperative_video) {
+    const source = new UstreamerSource({ socketPath: config.video.ustreamer_socket, logger });
+    return { source, port: undefined, step: undefined, status: () => ({ ustreamer: config.video.ustreamer_socket }) };
+  }
+  const source = new V4l2FrameSource({ logger, swapRedBlue: config.video.swap_rb });
+  const owner = new VideoOwner({
+    openDevice: () => new V4l2CaptureDevice(config.video.device),
+    edidFile: config.video.edid,
+    runDir: paths.runDir,
+    source,
+    logger,
+    onScreenSize,
+  });
+  return { source, port: owner, step: owner.takeoverStep(), status: () => owner.status() };
 }

@@ -1,0 +1,157 @@
+/**
+ * V4l2FrameSource over the fake capture device: demand-limited conversion, signal loss and
+ * return, mode changes, the watchdog and the no-signal poll.
+ */
+import t, { type Test } from 'tap';
+import type { Frame, SignalState } from '../../../agent/video/frame';
+import { recordingLogger } from '../../../agent/log';
+import { V4l2FrameSource } from '../../../agent/video/sources/v4l2';
+import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
+import { CEA_1280X720_60 } from '../../contract/capture-device';
+import { ScriptedCaptureDevice, sleep, until } from './owner/fixtures/scripted-capture';
+
+/** BT.601 limited range, Y = U = V = 0x80 (the fake's fill): grey. */
+const GREY = Math.max(0, Math.min(255, Math.floor((298 * (0x80 - 16) + 128) / 256)));
+
+async function setup(t: Test, options: ConstructorParameters<typeof V4l2FrameSource>[0] = {}) {
+  const device = new ScriptedCaptureDevice();
+  const log = recordingLogger();
+  const source = new V4l2FrameSource({ logger: log, watchdogMs: 150, noSignalPollMs: 40, frameWaitMs: 30, ...options });
+  const frames: Frame[] = [];
+  const states: SignalState[] = [];
+  source.on('frame', (f) => frames.push(f));
+  source.on('state', (s) => states.push(s));
+  await device.open();
+  await source.start();
+  t.teardown(async () => {
+    await source.stop();
+    await source.detach();
+    await device.close();
+  });
+  return { device, source, frames, states, log };
+}
+
+t.test('without a device the state is no-device and nothing is captured', async (t) => {
+  const { source, frames, states } = await setup(t);
+  source.setDemand(30);
+  await sleep(50);
+  t.equal(frames.length, 0);
+  t.match(states.at(-1), { online: false, reason: 'no-device' });
+});
+
+t.test('frames are converted to RGB24 at the negotiated size', async (t) => {
+  const { device, source, frames, states } = await setup(t);
+  source.setDemand(30);
+  await source.attach(device);
+  await until('a frame', () => frames.length >= 2);
+  const f = frames[0]!;
+  t.equal(f.width, DMT_1024X768_60.width);
+  t.equal(f.height, DMT_1024X768_60.height);
+  t.equal(f.rgb.length, 1024 * 768 * 3);
+  t.ok(f.online);
+  const last = f.rgb.length - 3;
+  t.same([...f.rgb.subarray(last)], [GREY, GREY, GREY], 'UYVY 80 80 80 80 is mid grey');
+  t.ok(frames[1]!.sequence > f.sequence, 'sequence numbers come from the driver');
+  t.match(states.at(-1), { online: true, width: 1024, height: 768 });
+});
+
+t.test('demand 0 dequeues every buffer but converts nothing', async (t) => {
+  const { device, source, frames } = await setup(t);
+  await source.attach(device);
+  await until('20 buffers dequeued', () => source.counters.dequeued >= 20);
+  t.equal(source.counters.converted, 0);
+  t.equal(frames.length, 0);
+  t.ok(device.streaming, 'the stream stays on');
+});
+
+t.test('conversions follow the demanded rate, not the source rate', async (t) => {
+  const device = new ScriptedCaptureDevice();
+  const source = new V4l2FrameSource({ now: () => device.clock, frameWaitMs: 30 });
+  const frames: Frame[] = [];
+  source.on('frame', (f) => frames.push(f));
+  await device.open();
+  await source.start();
+  t.teardown(async () => {
+    await source.stop();
+    await source.detach();
+    await device.close();
+  });
+  source.setDemand(2);
+  await source.attach(device);
+  // 60 virtual frames per virtual second: 240 source frames are 4 s, so about 8 conversions.
+  await until('240 buffers', () => source.counters.dequeued >= 240, 20_000);
+  await source.detach();
+  const seconds = (source.counters.dequeued * device.virtualFrameMs) / 1000;
+  t.ok(frames.length >= Math.floor(seconds * 2) - 1 && frames.length <= Math.ceil(seconds * 2) + 1, `${frames.length} conversions in ${seconds.toFixed(1)} s at demand 2`);
+  t.equal(source.counters.converted, frames.length);
+});
+
+t.test('signal loss is an offline state; the signal coming back resumes capture', async (t) => {
+  const { device, source, frames, states } = await setup(t);
+  source.setDemand(30);
+  await source.attach(device);
+  await until('online', () => frames.length > 0);
+  device.setSignal('no-signal');
+  await until('offline', () => states.at(-1)?.online === false);
+  t.match(states.at(-1), { online: false, reason: 'no-signal' });
+  t.notOk(device.streaming, 'capture stops while there is nothing to capture');
+  device.setSignal('out-of-range');
+  await until('out-of-range', () => states.at(-1)?.reason === 'out-of-range');
+  const before = frames.length;
+  device.setSignal('online');
+  await until('frames again', () => frames.length > before);
+  t.match(states.at(-1), { online: true, width: 1024, height: 768 });
+});
+
+t.test('while there is no signal the query is polled, not spun', async (t) => {
+  const { device, source, log } = await setup(t);
+  device.setSignal('no-signal');
+  await source.attach(device);
+  const start = device.queries;
+  await sleep(400);
+  const polls = device.queries - start;
+  t.ok(polls >= 1, `${polls} queries`);
+  t.ok(polls <= 400 / 40 + 3, `${polls} queries in 400 ms at a 40 ms poll: no busy loop`);
+  t.equal(log.records.filter((r) => r.message === 'capture offline').length, 1, 'logged once');
+});
+
+t.test('a mode change of the source re-negotiates to the new size', async (t) => {
+  const { device, source, frames, states } = await setup(t);
+  source.setDemand(30);
+  await source.attach(device);
+  await until('frames', () => frames.length > 0);
+  device.setSourceMode(CEA_1280X720_60);
+  await until('1280x720 frames', () => frames.at(-1)?.width === 1280);
+  const f = frames.at(-1)!;
+  t.equal(f.height, 720);
+  t.equal(f.rgb.length, 1280 * 720 * 3);
+  t.match(states.at(-1), { online: true, width: 1280, height: 720 });
+  t.same((await device.getDvTimings()).width, 1280, 'the receiver was set to the new timings');
+});
+
+t.test('the watchdog restarts capture when frames stop with the signal present', async (t) => {
+  const { device, source, frames } = await setup(t);
+  source.setDemand(30);
+  await source.attach(device);
+  await until('frames', () => frames.length > 0);
+  const starts = device.streamStarts;
+  device.stalled = true;
+  await until('a watchdog restart', () => source.counters.watchdogRestarts >= 1 && device.streamStarts > starts);
+  t.ok(device.streamStarts > starts, 'streaming was restarted');
+  t.ok(device.streaming, 'and is on again (the signal is still present)');
+  device.stalled = false;
+  const before = frames.length;
+  await until('frames after the restart', () => frames.length > before);
+  t.ok(frames.at(-1)!.online);
+});
+
+t.test('renegotiate() answers with what the source sends', async (t) => {
+  const { device, source } = await setup(t);
+  await source.attach(device);
+  await until('streaming', () => device.streaming);
+  t.match(await source.renegotiate(), { state: 'online', timings: { width: 1024, height: 768 } });
+  device.setSignal('no-sync');
+  t.same(await source.renegotiate(), { state: 'no-sync' });
+  await source.detach();
+  await t.rejects(source.renegotiate(), { code: 'no-device' });
+});
