@@ -19,6 +19,8 @@ const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
                       EDID tool (run 'pikvm-agent edid' for its usage)
   ffmpeg -loglevel L -i /dev/videoN -vcodec ppm -f rawvideo -r N -
                       PPM frames from the daemon on stdout (GENERAL_HW_VIDEO_CMD_PREFIX shim)
+  v4l2-ctl --device /dev/videoN --concise --get-dv-timings|--query-dv-timings|--set-dv-bt-timings query|--set-edid file=F|type=hdmi
+                      DV timings / EDID through the daemon, printed as v4l2-ctl does (same shim)
   signal              exit 0 when the SUT sends an HDMI signal, 1 when not (power scripts)
   worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
                       write an openQA worker's GENERAL_HW_CMD_DIR scripts, print workers.ini
@@ -105,6 +107,13 @@ async function run(argv: string[]): Promise<number> {
       process.once('SIGINT', onSignal);
       const connect = config.http.unix_socket ? { socketPath: config.http.unix_socket } : parseHostPort(config.http.listen);
       return runFfmpegShim(rest, { connect, stdout: process.stdout, stderr: process.stderr, signal: abort.signal, maxFps: config.video.max_fps });
+    }
+    case 'v4l2-ctl': {
+      const { runV4l2CtlShim } = (require('./video/shim-v4l2ctl') as typeof import('./video/shim-v4l2ctl'));
+      const { request } = (require('./cli/client') as typeof import('./cli/client'));
+      const { readFile } = (require('node:fs/promises') as typeof import('node:fs/promises'));
+      const socketPath = await clientSocketPath();
+      return runV4l2CtlShim(rest, { request: (line) => request(socketPath, line), stdout: process.stdout, stderr: process.stderr, readFile });
     }
     case 'worker-kit': {
       const { runWorkerKit } = require('./worker-kit/cli') as typeof import('./worker-kit/cli');
