@@ -71,8 +71,13 @@ export interface CaptureDevice {
   /** Stops capture and frees buffers; idempotent. */
   stopStreaming(): Promise<void>;
   readonly streaming: boolean;
-  /** The next captured frame, or null after `timeoutMs` without one. */
-  nextFrame(timeoutMs: number): Promise<CaptureFrame | null>;
+  /**
+   * The next captured frame, or null after `timeoutMs` without one. `wanted` is asked once per
+   * dequeued buffer: when it says no, the buffer goes straight back to the driver uncopied and the
+   * frame comes back with empty `data` (its metadata still tells the caller a frame arrived). A
+   * 60 fps source delivered at 2 fps is then copied twice a second, not sixty times.
+   */
+  nextFrame(timeoutMs: number, wanted?: () => boolean): Promise<CaptureFrame | null>;
 }
 
 /** The EDID rule both implementations enforce before touching the receiver. */

@@ -160,7 +160,7 @@ export class FakeCaptureDevice implements CaptureDevice {
     this.streamingNow = false;
   }
 
-  async nextFrame(timeoutMs: number): Promise<CaptureFrame | null> {
+  async nextFrame(timeoutMs: number, wanted: () => boolean = () => true): Promise<CaptureFrame | null> {
     this.requireOpen('nextFrame');
     if (!this.streamingNow) throw new AgentError('bad-argument', 'not streaming');
     if (this.signal !== 'online' || this.edid.length === 0) {
@@ -168,9 +168,9 @@ export class FakeCaptureDevice implements CaptureDevice {
       return null;
     }
     const format = this.currentFormat();
-    const data = Buffer.alloc(format.sizeimage, 0x80);
     const sequence = this.sequence++;
-    data.writeUInt32LE(sequence, 0);
+    const data = wanted() ? Buffer.alloc(format.sizeimage, 0x80) : Buffer.alloc(0);
+    if (data.length) data.writeUInt32LE(sequence, 0);
     return {
       data,
       width: format.width,

@@ -182,7 +182,13 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
 
   /** Dequeue one frame (bounded wait); true when the stream must be re-negotiated. */
   private async captureOne(device: CaptureDevice): Promise<boolean> {
-    const frame = await device.nextFrame(this.frameWaitMs);
+    let asked = false;
+    let due = false;
+    const frame = await device.nextFrame(this.frameWaitMs, () => {
+      asked = true;
+      due = this.isDue(this.now());
+      return due;
+    });
     const t = this.now();
     if (frame === null) {
       if (t - this.lastFrameAt < this.watchdogMs) return false;
@@ -194,7 +200,8 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
     this.lastFrameAt = t;
     const format = this.format;
     if (format && format.pixelformat !== 'MJPG' && (frame.width !== format.width || frame.height !== format.height)) return true;
-    if (this.isDue(t)) await this.convert(frame, t);
+    if (!asked) due = this.isDue(t); // a device that copies every frame anyway
+    if (due && frame.data.length > 0) await this.convert(frame, t);
     return false;
   }
 

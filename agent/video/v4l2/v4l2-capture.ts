@@ -21,6 +21,8 @@ import { POLLERR, POLLIN, POLLPRI } from './libc';
 import type { BtTimings } from './timings';
 import { V4l2Error } from './v4l2-errors';
 
+const EMPTY_FRAME_DATA = Buffer.alloc(0);
+
 export class V4l2CaptureDevice implements CaptureDevice {
   private format: CaptureFormat | undefined;
   /** USB grabbers (uvcvideo) have no source-change events; HDMI bridges (tc358743, vivid) do. */
@@ -129,17 +131,21 @@ export class V4l2CaptureDevice implements CaptureDevice {
     this.device.requestBuffers(0);
   }
 
-  async nextFrame(timeoutMs: number): Promise<CaptureFrame | null> {
+  async nextFrame(timeoutMs: number, wanted: () => boolean = () => true): Promise<CaptureFrame | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const format = this.format;
       if (format === undefined) throw new AgentError('bad-argument', 'not streaming');
       const buffer = this.device.dequeueBuffer();
       if (buffer !== null) {
-        // Copy before requeueing: the driver writes the next frame into the same memory.
-        const data = buffer.flags & V4L2_BUF_FLAG_ERROR ? null : this.device.copyBuffer(buffer.index, buffer.bytesused);
+        if (buffer.flags & V4L2_BUF_FLAG_ERROR || buffer.bytesused === 0) {
+          this.device.queueBuffer(buffer.index);
+          continue;
+        }
+        // Copy before requeueing (the driver writes the next frame into the same memory), and only
+        // what the caller will use.
+        const data = wanted() ? this.device.copyBuffer(buffer.index, buffer.bytesused) : EMPTY_FRAME_DATA;
         this.device.queueBuffer(buffer.index);
-        if (data === null || data.length === 0) continue;
         return {
           data,
           width: format.width,

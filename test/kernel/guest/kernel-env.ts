@@ -1,5 +1,5 @@
 /**
- * Helpers for tests that run inside the kernel-tier guest (see test/kernel/README.md). The guest is
+ * Helpers for tests that run inside the kernel-tier guest (see "Kernel tier" in README.md). The guest is
  * chrooted into the host's root, so these paths are the guest kernel's own configfs, sysfs and
  * device nodes. Nothing here is used outside test/kernel/guest/.
  */

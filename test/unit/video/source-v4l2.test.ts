@@ -62,6 +62,7 @@ t.test('demand 0 dequeues every buffer but converts nothing', async (t) => {
   t.equal(source.counters.converted, 0);
   t.equal(frames.length, 0);
   t.ok(device.streaming, 'the stream stays on');
+  if (device instanceof ScriptedCaptureDevice) t.equal(device.copies, 0, 'no buffer was copied out of the driver');
 });
 
 t.test('conversions follow the demanded rate, not the source rate', async (t) => {
@@ -84,6 +85,7 @@ t.test('conversions follow the demanded rate, not the source rate', async (t) =>
   const seconds = (source.counters.dequeued * device.virtualFrameMs) / 1000;
   t.ok(frames.length >= Math.floor(seconds * 2) - 1 && frames.length <= Math.ceil(seconds * 2) + 1, `${frames.length} conversions in ${seconds.toFixed(1)} s at demand 2`);
   t.equal(source.counters.converted, frames.length);
+  t.equal(device.copies, frames.length, 'only the converted frames were copied');
 });
 
 t.test('signal loss is an offline state; the signal coming back resumes capture', async (t) => {
