@@ -76,25 +76,7 @@ export function printfFixed2(x: number, arch: string = process.arch): string {
 }
 
 /** Timings with every field zero: what v4l2-ctl prints after a failed query (its struct stays zeroed). */
-export const ZERO_TIMINGS: Readonly<BtTimings> = Object.freeze({
-  width: 0,
-  height: 0,
-  interlaced: false,
-  hsyncPositive: false,
-  vsyncPositive: false,
-  pixelclock: 0,
-  hfrontporch: 0,
-  hsync: 0,
-  hbackporch: 0,
-  vfrontporch: 0,
-  vsync: 0,
-  vbackporch: 0,
-  ilVfrontporch: 0,
-  ilVsync: 0,
-  ilVbackporch: 0,
-  standards: 0,
-  flags: 0,
-});
+export { ZERO_TIMINGS } from './v4l2/timings';
 
 /** One `--concise` timings line, newline included (`\t1024x768p60.00 \n`). */
 export function formatConciseTimings(t: BtTimings, arch: string = process.arch): string {

@@ -5,6 +5,7 @@
 import { AgentError, isAgentError } from '../../errors';
 import type { BtTimings, CaptureDevice, CaptureFormat, TimingsQuery } from '../capture-device';
 import type { CapturePixelFormat } from '../convert';
+import { ZERO_TIMINGS } from '../v4l2/timings';
 
 /** V4L2 fourcc → the converter's name (kernel Documentation/userspace-api/media/v4l/pixfmt-*.rst). */
 export const FOURCC_FORMATS: Readonly<Record<string, CapturePixelFormat>> = {
@@ -44,25 +45,7 @@ export const queryAndApply: Negotiate = async (device) => {
 
 /** Timings that only carry a size (no blanking, no clock: the device has no DV timings). */
 export function timingsOfFormat(format: CaptureFormat): BtTimings {
-  return {
-    width: format.width,
-    height: format.height,
-    interlaced: false,
-    hsyncPositive: false,
-    vsyncPositive: false,
-    pixelclock: 0,
-    hfrontporch: 0,
-    hsync: 0,
-    hbackporch: 0,
-    vfrontporch: 0,
-    vsync: 0,
-    vbackporch: 0,
-    ilVfrontporch: 0,
-    ilVsync: 0,
-    ilVbackporch: 0,
-    standards: 0,
-    flags: 0,
-  };
+  return { ...ZERO_TIMINGS, width: format.width, height: format.height };
 }
 
 /** Keep the receiver's pixel format if we can convert it, else ask for one we can. */

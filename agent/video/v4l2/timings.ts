@@ -98,6 +98,27 @@ export function decodeDvTimings(s: StructBuffer): BtTimings {
 }
 
 /** VESA DMT 1024×768@60 (65 MHz, both syncs negative): the mode openQA's needles are made for. */
+/** Timings with every field zero (v4l2-ctl's zeroed struct; a size-only mode starts from it). */
+export const ZERO_TIMINGS: Readonly<BtTimings> = Object.freeze({
+  width: 0,
+  height: 0,
+  interlaced: false,
+  hsyncPositive: false,
+  vsyncPositive: false,
+  pixelclock: 0,
+  hfrontporch: 0,
+  hsync: 0,
+  hbackporch: 0,
+  vfrontporch: 0,
+  vsync: 0,
+  vbackporch: 0,
+  ilVfrontporch: 0,
+  ilVsync: 0,
+  ilVbackporch: 0,
+  standards: 0,
+  flags: 0,
+});
+
 export const DMT_1024X768_60: Readonly<BtTimings> = Object.freeze({
   width: 1024,
   height: 768,

@@ -1,8 +1,8 @@
 import t from 'tap';
 import net from 'node:net';
 import sharp from 'sharp';
-import { get, readPpmFrames, waitFor } from './client';
-import { startFixture } from './fixture';
+import { get, readPpmFrames, waitFor } from './fixtures/client';
+import { startFixture } from './fixtures/fixture';
 import { parsePpmLikeOsAutoinst } from '../../../agent/video/ppm';
 
 t.test('single frames carry the signal state', async (t) => {

@@ -6,10 +6,10 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { PpmSplitter } from './ppm-splitter';
-import { requireFfmpeg, runBounded } from '../video/tools';
-import { startFixture } from './fixture';
-import { waitFor } from './client';
+import { PpmSplitter } from './fixtures/ppm-splitter';
+import { requireFfmpeg, runBounded } from '../video/fixtures/tools';
+import { startFixture } from './fixtures/fixture';
+import { waitFor } from './fixtures/client';
 
 const RUN_MS = 10000;
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import sharp from 'sharp';
 import { convertRawToRgb24, decodeMjpeg, toRgb24 } from '../../../agent/video/convert';
-import { ffmpegConvertRaw, maxDeviation, requireFfmpeg } from './tools';
+import { ffmpegConvertRaw, maxDeviation, requireFfmpeg } from './fixtures/tools';
 
 /**
  * Max per-channel deviation from ffmpeg's swscale we accept. Both implement BT.601 limited range;

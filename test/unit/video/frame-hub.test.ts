@@ -3,7 +3,7 @@ import { FrameHub } from '../../../agent/video/frame-hub';
 import type { Frame } from '../../../agent/video/frame';
 import { recordingLogger } from '../../../agent/log';
 import { SyntheticSource } from '../../../agent/video/sources/synthetic';
-import { ManualSource } from './fake-source';
+import { ManualSource } from './fixtures/fake-source';
 
 function setup() {
   let clock = 0;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32Nut } from '../../../agent/video/nut/crc32';
 import { NutByteWriter } from '../../../agent/video/nut/bytes';
 import { FILE_ID_STRING, MAIN_STARTCODE, NutMuxer, SYNCPOINT_STARTCODE } from '../../../agent/video/nut/muxer';
-import { requireFfmpeg } from './tools';
+import { requireFfmpeg } from './fixtures/tools';
 
 t.test('CRC-32 0x04C11DB7, MSB first, init 0, no final xor', async (t) => {
   // The catalogued CRC-32/POSIX (same polynomial, init 0, not reflected) has check value

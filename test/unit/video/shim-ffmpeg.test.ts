@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { parseFfmpegShimArgs, runFfmpegShim } from '../../../agent/video/shim-ffmpeg';
-import { startFixture } from '../http/fixture';
-import { PpmSplitter } from '../http/ppm-splitter';
-import { waitFor } from '../http/client';
+import { startFixture } from '../http/fixtures/fixture';
+import { PpmSplitter } from '../http/fixtures/ppm-splitter';
+import { waitFor } from '../http/fixtures/client';
 import type { ParsedPpm } from '../../../agent/video/ppm';
 
 const OS_AUTOINST = (fps: number, dev = '/dev/video0') =>

@@ -3,7 +3,7 @@ import { SimulatedHdmiSource, type VirtualScreen } from '../../../agent/video/so
 import { FrameHub } from '../../../agent/video/frame-hub';
 import type { Frame, SignalState } from '../../../agent/video/frame';
 import { glyphRows } from '../../../agent/video/font';
-import { waitFor } from '../http/client';
+import { waitFor } from '../http/fixtures/client';
 
 function pixel(f: { width: number; rgb: Buffer }, x: number, y: number): number[] {
   const o = (y * f.width + x) * 3;
