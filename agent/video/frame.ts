@@ -54,3 +54,28 @@ export interface FrameSource extends Pick<EventEmitter<FrameSourceEvents>, 'on' 
 export function frameByteLength(width: number, height: number): number {
   return width * height * 3;
 }
+
+/** A signal report from a source: what changed, with the mode when known. */
+export interface SignalReport {
+  online: boolean;
+  reason?: OfflineReason;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * The signal state after a report, or null when nothing changed (a source emits `state` only on a
+ * change). An unknown size (absent or 0) keeps the last known mode.
+ */
+export function nextSignalState(before: SignalState, next: SignalReport, now: number): SignalState | null {
+  const width = next.width || before.width;
+  const height = next.height || before.height;
+  if (before.online === next.online && before.reason === next.reason && before.width === width && before.height === height) return null;
+  return {
+    online: next.online,
+    ...(next.online || next.reason === undefined ? {} : { reason: next.reason }),
+    ...(width === undefined ? {} : { width }),
+    ...(height === undefined ? {} : { height }),
+    changedAt: now,
+  };
+}

@@ -25,7 +25,7 @@ import type { Logger } from '../../log';
 import { silentLogger } from '../../log';
 import type { CaptureDevice, CaptureFormat, CaptureFrame, TimingsQuery } from '../capture-device';
 import { toRgb24 } from '../convert';
-import type { Frame, FrameSource, FrameSourceEvents, OfflineReason, SignalState } from '../frame';
+import { type Frame, type FrameSource, type FrameSourceEvents, nextSignalState, type SignalReport, type SignalState } from '../frame';
 import { type BeforeNegotiate, FOURCC_FORMATS, type Negotiate, chooseFormat, queryAndApply } from './v4l2-negotiate';
 
 export { type BeforeNegotiate, type Negotiate, queryAndApply, timingsOfFormat } from './v4l2-negotiate';
@@ -250,20 +250,13 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
     return q;
   }
 
-  private setSignal(next: { online: boolean; reason?: OfflineReason; width?: number; height?: number }): void {
+  private setSignal(next: SignalReport): void {
     const before = this.signal;
-    const width = next.width ?? before.width;
-    const height = next.height ?? before.height;
-    if (before.online === next.online && before.reason === next.reason && before.width === width && before.height === height) return;
-    this.signal = {
-      online: next.online,
-      ...(next.online || next.reason === undefined ? {} : { reason: next.reason }),
-      ...(width === undefined ? {} : { width }),
-      ...(height === undefined ? {} : { height }),
-      changedAt: this.now(),
-    };
+    const state = nextSignalState(before, next, this.now());
+    if (state === null) return;
+    this.signal = state;
     if (before.online !== next.online || before.reason !== next.reason) {
-      this.log.info(next.online ? 'capture online' : 'capture offline', { reason: next.reason, width, height });
+      this.log.info(next.online ? 'capture online' : 'capture offline', { reason: next.reason, width: state.width, height: state.height });
     }
     if (this.running) this.emit('state', { ...this.signal });
   }
