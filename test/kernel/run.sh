@@ -10,8 +10,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 project=$(cd "$here/../.." && pwd)
 work="$project/.cache/kernel-tier"
-boot_timeout=${KTIER_TIMEOUT:-270}
-test_timeout=${KTIER_TEST_TIMEOUT:-220}
+boot_timeout=${KTIER_TIMEOUT:-400}
+test_timeout=${KTIER_TEST_TIMEOUT:-340}
 say() { echo "kernel tier: $*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
 started=$SECONDS
