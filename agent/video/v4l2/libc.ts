@@ -31,6 +31,17 @@ export interface Libc {
 }
 
 /** From <fcntl.h> / <sys/mman.h> / <poll.h>; identical on x86_64, aarch64 and armv7h Linux. */
+/**
+ * errno number → name. Aliases share a number (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK,
+ * EOPNOTSUPP = ENOTSUP): the first name listed is the canonical one callers compare against
+ * (koffi lists EAGAIN before EWOULDBLOCK).
+ */
+export function errnoNameTable(errno: Record<string, number>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [name, n] of Object.entries(errno)) if (!names.has(n)) names.set(n, name);
+  return names;
+}
+
 export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
@@ -52,7 +63,7 @@ export function systemLibc(): Libc {
 
 function bindLibc(): Libc {
   const lib = koffi.load('libc.so.6');
-  const errnoNames = new Map<number, string>(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
+  const errnoNames = errnoNameTable(koffi.os.errno);
   const errnoName = (): string => {
     const n = koffi.errno();
     return errnoNames.get(n) ?? `errno ${n}`;

@@ -9,7 +9,7 @@ import { promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { V4l2Device } from '../../../agent/video/v4l2/device';
-import { O_NONBLOCK, O_RDWR, POLLIN, systemLibc } from '../../../agent/video/v4l2/libc';
+import { errnoNameTable, O_NONBLOCK, O_RDWR, POLLIN, systemLibc } from '../../../agent/video/v4l2/libc';
 
 const libc = systemLibc();
 
@@ -73,4 +73,11 @@ t.test('poll waits on a worker thread: timers run while it waits, and it wakes o
   t.same(order, ['timer', 'poll'], 'the event loop ran while poll waited');
   const timeout = await libc.pollAsync(Buffer.from(pfd.fill(0, 6)), 0, 0);
   t.same(timeout, { ok: true, value: 0 }, 'nothing to wait for: returns 0');
+});
+
+t.test('errno aliases are reported by their canonical name (EAGAIN, not EWOULDBLOCK)', async (t) => {
+  const names = errnoNameTable({ EAGAIN: 11, EDEADLK: 35, EDEADLOCK: 35, ENOTSUP: 95, EOPNOTSUPP: 95, EWOULDBLOCK: 11 });
+  t.equal(names.get(11), 'EAGAIN');
+  t.equal(names.get(35), 'EDEADLK');
+  t.equal(names.get(95), 'ENOTSUP');
 });
