@@ -2,10 +2,11 @@
  * Bench for issue 4's acceptance, in one run (~6 min), side by side:
  *
  *  A. CPU time per delivered 1024×768 frame, 60 fps UYVY source delivered at 2 fps:
- *     - ours: a capture stand-in that dequeues every UYVY buffer at 60 Hz (a ring of 4 buffers, as
- *       the mmap stream recycles them) and converts only the frames the hub asks for → FrameHub →
- *       express app → `/stream.nut?fps=2` read by one HTTP client (curl, a separate process).
- *       CPU = this process (pipeline + HTTP), over the delivered frames.
+ *     - ours: the real V4L2 frame source (agent/video/sources/v4l2.ts) over the fake capture device,
+ *       which fills a ring of 4 UYVY buffers at 60 Hz like a vb2 driver; it converts only the frames
+ *       the hub asks for → FrameHub → express app → `/stream.nut?fps=2` read by one HTTP client
+ *       in a separate process (bench/http-sink.ts). CPU = this process (capture + pipeline + HTTP), over the
+ *       delivered frames.
  *     - ffmpeg: `ffmpeg -f rawvideo -pix_fmt uyvy422 -s 1024x768 -r 60 -i pipe: -vf fps=2 -f rawvideo
  *       -pix_fmt rgb24 -` fed 60 UYVY frames per second in real time. CPU = the ffmpeg process
  *       (/proc/PID/stat), over the frames it wrote.
@@ -15,13 +16,12 @@
  *  C. Frame age at send: (A) hub delivery time − capture time for every frame sent to the NUT
  *     client, and (B) the daemon's own `X-Frame-Age-Ms` of `/frame.ppm` sampled every 10 s.
  *
- * Also printed: where our CPU per frame goes (dequeue loop alone, one conversion, the rest).
+ * Also printed: where our CPU per frame goes (capture loop, one conversion, NUT + HTTP).
  *
  * Run: `npm run build && node dist/bench/video.js [--cpu-seconds 30] [--rss-seconds 300]
  *       [--node-option --max-old-space-size=N]`. Requires ffmpeg and curl. Numbers: bench/README-video.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +30,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHttpApp } from '../agent/http/app';
 import { convertRawToRgb24 } from '../agent/video/convert';
-import type { Frame, FrameSource, FrameSourceEvents, SignalState } from '../agent/video/frame';
+import { FakeCaptureDevice } from '../agent/video/fake-capture';
 import { FrameHub } from '../agent/video/frame-hub';
+import { V4l2FrameSource } from '../agent/video/sources/v4l2';
 
 const W = 1024;
 const H = 768;
@@ -54,7 +55,7 @@ const RSS_EVERY = Number(opts['rss-every']);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Four distinct UYVY "captured" buffers, recycled like a V4L2 mmap ring. */
+/** Four distinct UYVY frames, fed to ffmpeg in turn (its conversion cost does not depend on content). */
 const RING = Array.from({ length: 4 }, (_, k) => {
   const b = Buffer.allocUnsafe(W * H * 2);
   for (let i = 0; i < b.length; i++) b[i] = (i * 7 + k * 13) & 0xff;
@@ -62,54 +63,23 @@ const RING = Array.from({ length: 4 }, (_, k) => {
 });
 
 /**
- * Stands in for the V4L2 capture source: every 1/60 s a buffer is dequeued (sequence advances,
- * capture time taken), and it is converted to RGB24 only when a subscriber's rate asks for one.
+ * Our capture path: the real V4L2 frame source over the fake capture device, which fills a ring of
+ * 4 buffers at 60 Hz as a vb2 driver does (agent/video/fake-capture.ts). The difference from a
+ * real device: a wait for a frame is a timer here and a poll(2) on a koffi worker thread there.
  */
-class UyvyCaptureStandIn extends EventEmitter<FrameSourceEvents> implements FrameSource {
-  private timer: NodeJS.Timeout | undefined;
-  private demand = 0;
-  private sequence = 0;
-  private nextConvertAt = 0;
-  private epoch = 0;
-  dequeued = 0;
-  converted = 0;
+async function captureSource(): Promise<{ source: V4l2FrameSource; device: FakeCaptureDevice }> {
+  const device = new FakeCaptureDevice({ frameIntervalMs: 1000 / SOURCE_FPS });
+  await device.open();
+  const source = new V4l2FrameSource();
+  await source.start();
+  await source.attach(device);
+  return { source, device };
+}
 
-  async start(): Promise<void> {
-    this.epoch = performance.now();
-    const state: SignalState = { online: true, width: W, height: H, changedAt: this.epoch };
-    this.emit('state', state);
-    this.schedule();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  setDemand(fps: number): void {
-    this.demand = fps;
-  }
-
-  /** Drift-free 60 Hz: each tick is due at epoch + n/60 s, like buffers from a real source. */
-  private schedule(): void {
-    const due = this.epoch + ((this.sequence + 1) * 1000) / SOURCE_FPS;
-    this.timer = setTimeout(() => this.dequeue(), Math.max(0, due - performance.now()));
-  }
-
-  private dequeue(): void {
-    this.sequence++;
-    this.dequeued++;
-    const capturedAt = performance.now();
-    const buffer = RING[this.sequence % RING.length]!;
-    if (this.demand > 0 && capturedAt >= this.nextConvertAt) {
-      this.nextConvertAt = Math.max(this.nextConvertAt + 1000 / this.demand, capturedAt - 1000 / SOURCE_FPS);
-      const { rgb } = convertRawToRgb24(buffer, { format: 'UYVY', width: W, height: H });
-      this.converted++;
-      const frame: Frame = { width: W, height: H, rgb, sequence: this.sequence, capturedAt, online: true };
-      this.emit('frame', frame);
-    }
-    this.schedule();
-  }
+async function stopCapture({ source, device }: { source: V4l2FrameSource; device: FakeCaptureDevice }): Promise<void> {
+  await source.stop();
+  await source.detach();
+  await device.close();
 }
 
 function procCpuMs(pid: number): number {
@@ -143,6 +113,22 @@ function countingClient(cmd: string, args: string[]): { child: ChildProcess; byt
   return { child, bytes: () => bytes };
 }
 
+/**
+ * A client in its own process that reads the stream and reports how many bytes it got, once a
+ * second (bench/http-sink.ts): reading 2.4 MB frames costs CPU that must not count as ours.
+ */
+function sinkClient(url: string): { child: ChildProcess; bytes: () => number } {
+  const child = spawn(process.execPath, [path.join(__dirname, 'http-sink.js'), url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let bytes = 0;
+  let pending = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop()!;
+    if (lines.length > 0) bytes = Number(lines.at(-1));
+  });
+  return { child, bytes: () => bytes };
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const closed = new Promise((r) => child.once('close', r));
@@ -152,7 +138,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function oursCpu() {
-  const source = new UyvyCaptureStandIn();
+  const capture = await captureSource();
+  const { source } = capture;
   const hub = new FrameHub({ source });
   await hub.start();
   const server = createServer(createHttpApp({ hub, status: () => ({}) }));
@@ -162,41 +149,54 @@ async function oursCpu() {
   const probe = hub.subscribe(DELIVERED_FPS, (frame, at) => {
     if (frame.online) ages.push(at - frame.capturedAt);
   });
-  const client = countingClient('curl', ['-s', '-N', url]);
+  const client = sinkClient(url);
   await sleep(2000); // warm-up: JIT, first connection
   const cpu0 = process.cpuUsage();
   const bytes0 = client.bytes();
-  const dequeued0 = source.dequeued;
+  const dequeued0 = source.counters.dequeued;
   ages.length = 0;
   await sleep(CPU_SECONDS * 1000);
   const cpu = process.cpuUsage(cpu0);
   const delivered = Math.round((client.bytes() - bytes0) / RGB_FRAME);
-  const dequeued = source.dequeued - dequeued0;
+  const dequeued = source.counters.dequeued - dequeued0;
   await stopChild(client.child);
   probe.close();
   server.closeAllConnections();
   server.close();
   await hub.stop();
+  await stopCapture(capture);
   ages.sort((a, b) => a - b);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   return { cpuMs, delivered, dequeued, perFrame: cpuMs / Math.max(1, delivered), ageP50: percentile(ages, 0.5), ageP95: percentile(ages, 0.95), ageMax: ages.at(-1) ?? NaN };
 }
 
-/** Where our CPU goes: the 60 Hz dequeue loop alone (nobody watching), and one conversion. */
+/**
+ * Where our CPU goes: the same capture → hub pipeline with a subscriber that sends nothing (so
+ * the rest is NUT + HTTP), and one conversion alone.
+ */
 async function oursBreakdown() {
-  const source = new UyvyCaptureStandIn();
-  await source.start();
+  const capture = await captureSource();
+  const hub = new FrameHub({ source: capture.source });
+  await hub.start();
+  let delivered = 0;
+  const sub = hub.subscribe(DELIVERED_FPS, (frame) => {
+    if (frame.online) delivered++;
+  });
   await sleep(1000);
   const cpu0 = process.cpuUsage();
+  const delivered0 = delivered;
   await sleep(10_000);
-  const idle = process.cpuUsage(cpu0);
-  await source.stop();
+  const pipeline = process.cpuUsage(cpu0);
+  const frames = delivered - delivered0;
+  sub.close();
+  await hub.stop();
+  await stopCapture(capture);
   const out = Buffer.alloc(RGB_FRAME);
   const n = 50;
   const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) convertRawToRgb24(RING[i % RING.length]!, { format: 'UYVY', width: W, height: H }, out);
   const conv = process.cpuUsage(c0);
-  return { dequeueMsPerSecond: (idle.user + idle.system) / 1000 / 10, convertMs: (conv.user + conv.system) / 1000 / n };
+  return { pipelineMsPerFrame: (pipeline.user + pipeline.system) / 1000 / Math.max(1, frames), convertMs: (conv.user + conv.system) / 1000 / n };
 }
 
 async function ffmpegCpu() {
@@ -298,9 +298,9 @@ async function daemonRss() {
   console.log(`   pikvm-agent : ${a.perFrame.toFixed(2)} ms (${a.cpuMs.toFixed(0)} ms CPU, ${a.dequeued} buffers dequeued, ${a.delivered} frames delivered over NUT)`);
   console.log(`   ffmpeg      : ${b.perFrame.toFixed(2)} ms (${b.cpuMs.toFixed(0)} ms CPU, ${b.fed} frames fed, ${b.delivered} frames written)`);
   console.log(`   ratio       : ${ratio.toFixed(2)} (target <= 0.5: ${ratio <= 0.5 ? 'met' : 'NOT met'})`);
-  const wakeups = parts.dequeueMsPerSecond / DELIVERED_FPS;
+  const capture = parts.pipelineMsPerFrame - parts.convertMs;
   console.log(
-    `   ours, split : 60 Hz dequeue loop ${wakeups.toFixed(2)} ms + UYVY→RGB24 ${parts.convertMs.toFixed(2)} ms + hub/NUT/HTTP/GC ${(a.perFrame - wakeups - parts.convertMs).toFixed(2)} ms per delivered frame`,
+    `   ours, split : capture loop ${capture.toFixed(2)} ms + UYVY→RGB24 ${parts.convertMs.toFixed(2)} ms + NUT/HTTP ${(a.perFrame - parts.pipelineMsPerFrame).toFixed(2)} ms per delivered frame`,
   );
   console.log(`C. frame age at send (in-process hub → NUT): median ${a.ageP50.toFixed(1)} ms, p95 ${a.ageP95.toFixed(1)} ms, max ${a.ageMax.toFixed(1)} ms`);
   const r = await daemonRss();

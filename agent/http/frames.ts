@@ -7,6 +7,7 @@ import express from 'express';
 import sharp from 'sharp';
 import type { Frame } from '../video/frame';
 import { encodePpm } from '../video/ppm';
+import { holdPixels } from '../video/rgb-pool';
 import type { HttpDeps } from './deps';
 
 export function frameHeaders(res: Response, frame: Frame, now: number): void {
@@ -27,7 +28,13 @@ export function frameRoutes(deps: HttpDeps): Router {
   const send = (encode: (frame: Frame) => Promise<Buffer> | Buffer, type: string) =>
     async (_req: Request, res: Response): Promise<void> => {
       const frame = await deps.hub.snapshot();
-      const body = await encode(frame);
+      const release = holdPixels(frame);
+      let body: Buffer;
+      try {
+        body = await encode(frame);
+      } finally {
+        release();
+      }
       frameHeaders(res, frame, now());
       res.type(type).send(body);
     };

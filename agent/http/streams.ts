@@ -16,7 +16,9 @@
  *
  * Slow clients: each frame is written only if the client's queue (`res.writableLength`) holds
  * less than the bound; otherwise that frame is dropped for that client alone. The hub never waits.
- * Subscriptions end when the client goes away (`close`), so nothing leaks.
+ * Subscriptions end when the client goes away (`close`), so nothing leaks. A frame's pixels are
+ * held (agent/video/rgb-pool.ts) until the socket has taken them: `res.write`'s callback runs once
+ * the chunk is flushed, or with an error when the connection is gone.
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
@@ -24,6 +26,7 @@ import sharp from 'sharp';
 import type { Frame } from '../video/frame';
 import { NutMuxer } from '../video/nut/muxer';
 import { ppmHeader } from '../video/ppm';
+import { holdPixels } from '../video/rgb-pool';
 import type { HttpDeps } from './deps';
 import { parseFps } from './query';
 import { silentLogger } from '../log';
@@ -40,10 +43,21 @@ function hasRoom(res: Response, frameBytes: number, bound: number | undefined): 
 }
 
 async function scaleTo(frame: Frame, width: number, height: number): Promise<Buffer> {
-  return sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
-    .resize(width, height, { fit: 'fill' })
-    .raw()
-    .toBuffer();
+  const release = holdPixels(frame);
+  try {
+    return await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+      .resize(width, height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
+  } finally {
+    release();
+  }
+}
+
+/** Writes the frame's pixels, held until the socket has them. */
+function writePixels(res: Response, frame: Frame): void {
+  const release = holdPixels(frame);
+  res.write(frame.rgb, () => release());
 }
 
 export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
@@ -81,7 +95,7 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
         return;
       }
       res.write(ppmHeader(frame.width, frame.height));
-      res.write(frame.rgb);
+      writePixels(res, frame);
     });
   });
 
@@ -90,12 +104,12 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
     let startedAt = 0;
     let lastPts = -1;
     let scaling = false;
-    const emit = (at: number, rgb: Buffer) => {
+    const emit = (at: number, frame: Frame) => {
       const m = muxer!;
       const pts = Math.max(lastPts + 1, m.ptsFromMs(at - startedAt));
       lastPts = pts;
-      res.write(m.frameHeader(pts, rgb.length));
-      res.write(rgb);
+      res.write(m.frameHeader(pts, frame.rgb.length));
+      writePixels(res, frame);
     };
     open(req, res, 'video/x-nut', (frame, at) => {
       if (!muxer) {
@@ -109,14 +123,14 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
         return;
       }
       if (frame.width === m.width && frame.height === m.height) {
-        emit(at, frame.rgb);
+        emit(at, frame);
         return;
       }
       scaling = true;
       scaleTo(frame, m.width, m.height).then(
         (rgb) => {
           scaling = false;
-          if (!res.destroyed && !res.writableEnded) emit(at, rgb);
+          if (!res.destroyed && !res.writableEnded) emit(at, { ...frame, width: m.width, height: m.height, rgb, hold: undefined });
         },
         (e: Error) => {
           scaling = false;

@@ -25,8 +25,8 @@ export interface CaptureFormat {
   sizeimage: number;
 }
 
-export interface CaptureFrame {
-  data: Buffer;
+/** What the driver says of a dequeued buffer. */
+export interface CaptureFrameInfo {
   width: number;
   height: number;
   pixelformat: string;
@@ -36,6 +36,19 @@ export interface CaptureFrame {
   /** Capture time in microseconds of the driver's monotonic clock. */
   timestamp: number;
 }
+
+export interface CaptureFrame extends CaptureFrameInfo {
+  /** The pixels, copied out of the driver's buffer; empty when the caller used them in place or skipped them. */
+  data: Buffer;
+}
+
+/**
+ * What to do with a dequeued buffer while the driver lends it: `pixels` is a view of the driver's
+ * buffer (exactly `bytesused` long), valid only during this synchronous call, because the buffer is
+ * queued again right after it. Read it here and answer `used` (no copy is made), answer `copy` to
+ * get the pixels in the frame's `data`, or `skip` to give the buffer back untouched.
+ */
+export type FrameTaker = (pixels: Buffer, info: CaptureFrameInfo) => 'used' | 'copy' | 'skip';
 
 export interface SourceChange {
   /** `V4L2_EVENT_SRC_CH_RESOLUTION` (1) when the resolution changed. */
@@ -72,12 +85,11 @@ export interface CaptureDevice {
   stopStreaming(): Promise<void>;
   readonly streaming: boolean;
   /**
-   * The next captured frame, or null after `timeoutMs` without one. `wanted` is asked once per
-   * dequeued buffer: when it says no, the buffer goes straight back to the driver uncopied and the
-   * frame comes back with empty `data` (its metadata still tells the caller a frame arrived). A
-   * 60 fps source delivered at 2 fps is then copied twice a second, not sixty times.
+   * The next captured frame, or null after `timeoutMs` without one (0: only a buffer already
+   * filled). `take` is asked once per dequeued buffer (default: copy). A 60 fps source delivered
+   * at 2 fps is then read twice a second, and never copied when the caller converts in place.
    */
-  nextFrame(timeoutMs: number, wanted?: () => boolean): Promise<CaptureFrame | null>;
+  nextFrame(timeoutMs: number, take?: FrameTaker): Promise<CaptureFrame | null>;
 }
 
 /** The EDID rule both implementations enforce before touching the receiver. */

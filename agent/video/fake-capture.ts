@@ -6,6 +6,13 @@
  * the source sends the receiver's current timings; S_DV_TIMINGS while streaming → EBUSY; a change
  * of the source queues a V4L2_EVENT_SOURCE_CHANGE. Frames are UYVY-sized and carry their sequence
  * number in the first bytes, so tests can tell them apart.
+ *
+ * Frames arrive on the source's clock, as from a vb2 driver: one frame per refresh period of the
+ * timings (or `frameIntervalMs`) lands in the oldest queued buffer; with every buffer filled and
+ * none given back, the driver drops frames and the sequence counter skips them (vivid counts them
+ * in its drop counter, drivers/media/test-drivers/vivid/vivid-kthread-cap.c; the Pi's unicam writes
+ * into its dummy buffer, drivers/media/platform/broadcom/bcm2835-unicam.c). `nextFrame` returns the
+ * oldest filled buffer at once, or waits for the next one.
  */
 import { AgentError } from '../errors';
 import {
@@ -13,11 +20,12 @@ import {
   type CaptureDevice,
   type CaptureFormat,
   type CaptureFrame,
+  type FrameTaker,
   type SourceChange,
   type TimingsQuery,
   edidProblem,
 } from './capture-device';
-import { DMT_1024X768_60 } from './v4l2/timings';
+import { DMT_1024X768_60, refreshRate } from './v4l2/timings';
 
 export type FakeSignal = 'online' | 'no-signal' | 'no-sync' | 'out-of-range';
 
@@ -43,6 +51,25 @@ function sameTimings(a: BtTimings, b: BtTimings): boolean {
   return keys.every((k) => a[k] === b[k]);
 }
 
+export interface FakeCaptureOptions {
+  /** ms between source frames; default: the refresh period of the current timings */
+  frameIntervalMs?: number;
+}
+
+/** A started stream: the "mapped" buffers and which source frames have landed in them. */
+interface FakeStream {
+  startedAt: number;
+  buffers: Buffer[];
+  /** indexes of queued (empty) buffers, in the order the driver fills them */
+  queued: number[];
+  /** filled buffers not yet dequeued, oldest first */
+  filled: { index: number; sequence: number }[];
+  /** source frames elapsed since STREAMON (delivered or dropped) */
+  produced: number;
+}
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export class FakeCaptureDevice implements CaptureDevice {
   private opened = false;
   private edid: Buffer = minimalEdidBlock();
@@ -51,11 +78,12 @@ export class FakeCaptureDevice implements CaptureDevice {
   private signal: FakeSignal = 'online';
   private events: SourceChange[] = [];
   private eventWaiters: (() => void)[] = [];
-  private sequence = 0;
-  private streamingNow = false;
+  private stream: FakeStream | undefined;
+
+  constructor(private readonly options: FakeCaptureOptions = {}) {}
 
   get streaming(): boolean {
-    return this.streamingNow;
+    return this.stream !== undefined;
   }
 
   // ---- test controls: what the source (the machine under test) does ----
@@ -64,6 +92,12 @@ export class FakeCaptureDevice implements CaptureDevice {
   setSignal(signal: FakeSignal): void {
     this.signal = signal;
     this.pushSourceChange();
+  }
+
+  /** Frames the source has sent since STREAMON (delivered or dropped); 0 when not streaming. */
+  sourceFrameCount(): number {
+    const stream = this.stream;
+    return stream ? Math.floor((nowMs() - stream.startedAt) / this.frameIntervalMs()) : 0;
   }
 
   // ---- CaptureDevice ----
@@ -115,14 +149,14 @@ export class FakeCaptureDevice implements CaptureDevice {
     }
     // vivid and tc358743 accept the timings they already have even while streaming.
     if (sameTimings(timings, this.timings)) return;
-    if (this.streamingNow) throw new AgentError('busy', 'VIDIOC_S_DV_TIMINGS: EBUSY');
+    if (this.streaming) throw new AgentError('busy', 'VIDIOC_S_DV_TIMINGS: EBUSY');
     this.timings = { ...timings };
   }
 
   async nextSourceChange(timeoutMs: number): Promise<SourceChange | null> {
     this.requireOpen('nextSourceChange');
     const ready = this.events.shift();
-    if (ready !== undefined) return ready;
+    if (ready !== undefined || timeoutMs <= 0) return ready ?? null;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -142,7 +176,7 @@ export class FakeCaptureDevice implements CaptureDevice {
 
   async setFormat(want: Partial<Pick<CaptureFormat, 'pixelformat' | 'width' | 'height'>>): Promise<CaptureFormat> {
     this.requireOpen('setFormat');
-    if (this.streamingNow) throw new AgentError('busy', 'cannot change the format while streaming');
+    if (this.streaming) throw new AgentError('busy', 'cannot change the format while streaming');
     // Like an HDMI receiver without a scaler: the size follows the timings; only the pixel format
     // can be chosen, and an unknown one is replaced by the current one (S_FMT never fails on that).
     if (want.pixelformat !== undefined && BYTES_PER_PIXEL[want.pixelformat] !== undefined) {
@@ -151,35 +185,85 @@ export class FakeCaptureDevice implements CaptureDevice {
     return this.currentFormat();
   }
 
-  async startStreaming(): Promise<void> {
+  async startStreaming(bufferCount = 4): Promise<void> {
     this.requireOpen('startStreaming');
-    this.streamingNow = true;
+    if (this.stream) return;
+    const count = Math.max(1, bufferCount);
+    const size = this.currentFormat().sizeimage;
+    this.stream = {
+      startedAt: nowMs(),
+      buffers: Array.from({ length: count }, () => Buffer.alloc(size, 0x80)),
+      queued: Array.from({ length: count }, (_, i) => i),
+      filled: [],
+      produced: 0,
+    };
   }
 
   async stopStreaming(): Promise<void> {
-    this.streamingNow = false;
+    this.stream = undefined;
   }
 
-  async nextFrame(timeoutMs: number, wanted: () => boolean = () => true): Promise<CaptureFrame | null> {
+  async nextFrame(timeoutMs: number, take: FrameTaker = () => 'copy'): Promise<CaptureFrame | null> {
     this.requireOpen('nextFrame');
-    if (!this.streamingNow) throw new AgentError('bad-argument', 'not streaming');
+    const stream = this.stream;
+    if (!stream) throw new AgentError('bad-argument', 'not streaming');
     if (this.signal !== 'online' || this.edid.length === 0) {
-      await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+      if (timeoutMs > 0) await sleep(timeoutMs);
       return null;
     }
+    const deadline = nowMs() + timeoutMs;
+    for (;;) {
+      if (this.stream !== stream) return null; // stopped while waiting
+      this.fillBuffers(stream, nowMs());
+      const filled = stream.filled.shift();
+      if (filled !== undefined) return this.dequeue(stream, filled.index, filled.sequence, take);
+      const now = nowMs();
+      if (now >= deadline) return null;
+      const nextFrameAt = stream.startedAt + (stream.produced + 1) * this.frameIntervalMs();
+      await sleep(Math.max(0, Math.min(deadline, nextFrameAt) - now));
+    }
+  }
+
+  /** ms between source frames. */
+  frameIntervalMs(): number {
+    if (this.options.frameIntervalMs !== undefined) return this.options.frameIntervalMs;
+    const hz = refreshRate(this.timings);
+    return hz > 0 ? 1000 / hz : 1000 / 60;
+  }
+
+  /** Source frames completed by `now` land in queued buffers; with none queued they are dropped. */
+  private fillBuffers(stream: FakeStream, now: number): void {
+    const completed = Math.floor((now - stream.startedAt) / this.frameIntervalMs());
+    for (; stream.produced < completed; stream.produced++) {
+      const index = stream.queued.shift();
+      if (index === undefined) {
+        stream.produced = completed - 1; // every later frame is dropped too
+        continue;
+      }
+      stream.buffers[index]!.writeUInt32LE(stream.produced, 0);
+      stream.filled.push({ index, sequence: stream.produced });
+    }
+  }
+
+  /** Lends the buffer to `take`, copies it if asked, and queues it again. */
+  private dequeue(stream: FakeStream, index: number, sequence: number, take: FrameTaker): CaptureFrame {
     const format = this.currentFormat();
-    const sequence = this.sequence++;
-    const data = wanted() ? Buffer.alloc(format.sizeimage, 0x80) : Buffer.alloc(0);
-    if (data.length) data.writeUInt32LE(sequence, 0);
-    return {
-      data,
+    const info = {
       width: format.width,
       height: format.height,
       pixelformat: format.pixelformat,
       bytesperline: format.bytesperline,
       sequence,
-      timestamp: Number(process.hrtime.bigint() / 1000n),
+      timestamp: Math.round((stream.startedAt + (sequence + 1) * this.frameIntervalMs()) * 1000),
     };
+    const pixels = stream.buffers[index]!;
+    let data = Buffer.alloc(0);
+    try {
+      if (take(pixels, info) === 'copy') data = Buffer.from(pixels);
+    } finally {
+      stream.queued.push(index);
+    }
+    return { ...info, data };
   }
 
   private currentFormat(): CaptureFormat {
@@ -199,3 +283,5 @@ export class FakeCaptureDevice implements CaptureDevice {
     for (const wake of this.eventWaiters.splice(0)) wake();
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

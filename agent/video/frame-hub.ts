@@ -12,11 +12,14 @@
  *   keep up drop frames on their side (the HTTP layer checks the socket's buffered bytes).
  * - Offline: like ustreamer, while there is no signal the hub serves a placeholder frame marked
  *   `online: false` with the reason ("NO SIGNAL" rendered at the last known size), never an error.
+ * - Pooled pixels: the hub holds the latest frame (agent/video/rgb-pool.ts) until another replaces
+ *   it; a subscriber that keeps the pixels after its synchronous delivery takes its own hold.
  */
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import { AgentError } from '../errors';
 import type { Frame, FrameSource, OfflineReason, SignalState } from './frame';
+import { type Release, holdPixels } from './rgb-pool';
 import { renderNoSignal } from './sources/pattern';
 
 /**
@@ -64,6 +67,7 @@ export class FrameHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly snapshotWaiters = new Set<() => void>();
   private current: Frame | undefined;
+  private releaseCurrent: Release | undefined;
   private state: SignalState;
   private placeholder: Frame | undefined;
   private placeholderSequence = 0;
@@ -104,6 +108,7 @@ export class FrameHub {
     this.source.setDemand(0);
     await this.source.stop();
     this.acceptState({ ...this.state, online: false, reason: 'stopped', changedAt: this.now() });
+    this.setCurrent(undefined);
   }
 
   signal(): SignalState {
@@ -122,7 +127,8 @@ export class FrameHub {
 
   /**
    * A fresh frame for one-shot requests: if the latest is older than `maxAgeMs`, raise the demand
-   * until the source delivers one (at most `timeoutMs`), then return whatever is latest.
+   * until the source delivers one (at most `timeoutMs`), then return whatever is latest. A caller
+   * that keeps the pixels across an `await` takes a hold (`holdPixels`) right when this resolves.
    */
   async snapshot(maxAgeMs = SNAPSHOT_MAX_AGE_MS, timeoutMs = 1000): Promise<Frame> {
     const fresh = this.current && this.now() - this.current.capturedAt <= maxAgeMs;
@@ -183,8 +189,15 @@ export class FrameHub {
     if (this.started) this.source.setDemand(demand);
   }
 
-  private acceptFrame(frame: Frame): void {
+  private setCurrent(frame: Frame | undefined): void {
+    const release = this.releaseCurrent;
     this.current = frame;
+    this.releaseCurrent = frame ? holdPixels(frame) : undefined;
+    release?.();
+  }
+
+  private acceptFrame(frame: Frame): void {
+    this.setCurrent(frame);
     if (!this.state.online || frame.width !== this.state.width || frame.height !== this.state.height) {
       this.acceptState({ online: true, width: frame.width, height: frame.height, changedAt: frame.capturedAt });
     }
@@ -211,7 +224,7 @@ export class FrameHub {
       height: state.height ?? before.height,
       changedAt: state.changedAt,
     };
-    if (!state.online) this.current = undefined;
+    if (!state.online) this.setCurrent(undefined);
     if (before.online !== state.online || before.reason !== state.reason) {
       this.log.info(state.online ? 'signal online' : 'signal offline', {
         reason: state.reason,

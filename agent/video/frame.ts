@@ -14,7 +14,7 @@ export type OfflineReason = 'no-device' | 'no-signal' | 'no-sync' | 'out-of-rang
 export interface Frame {
   width: number;
   height: number;
-  /** packed RGB24, exactly `width * height * 3` bytes; never mutated after publication */
+  /** packed RGB24, exactly `width * height * 3` bytes; never mutated while anyone holds the frame */
   rgb: Buffer;
   /** source sequence number (counts source frames, so skipped conversions show as gaps) */
   sequence: number;
@@ -23,6 +23,11 @@ export interface Frame {
   /** false for a placeholder frame served while there is no signal */
   online: boolean;
   reason?: OfflineReason;
+  /**
+   * Present when `rgb` is a pooled buffer that will be reused: whoever keeps the pixels past the
+   * synchronous delivery takes a hold and releases it when done (agent/video/rgb-pool.ts).
+   */
+  hold?: () => () => void;
 }
 
 export interface SignalState {

@@ -144,6 +144,32 @@ export function captureDeviceContract(t: Test, name: string, factory: () => Prom
     t.equal(format.height, 768);
   });
 
+  withDevice('buffers fill at the source rate; unread, the oldest wait and the rest are dropped', async (t, h) => {
+    await h.device.setEdid(testEdid(13));
+    await h.device.setDvTimings(DMT_1024X768_60);
+    await h.device.setFormat({ pixelformat: 'UYVY' });
+    await h.device.startStreaming(4);
+    const first = await h.device.nextFrame(5000, () => 'skip');
+    t.ok(first !== null, 'the stream runs');
+    t.equal(first?.data.length, 0, 'a skipped buffer is not copied');
+    // About 30 frames of a 60 Hz source; the driver holds 4 buffers (it may grant a few more).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const waiting = [];
+    for (let f = await h.device.nextFrame(0, () => 'skip'); f !== null && waiting.length <= 32; f = await h.device.nextFrame(0, () => 'skip')) waiting.push(f);
+    t.ok(waiting.length >= 1 && waiting.length <= 8, `${waiting.length} filled buffers waited, not one per source frame`);
+    const seq = waiting.map((f) => f.sequence);
+    t.ok(seq.every((s, i) => i === 0 || s >= seq[i - 1]!), `oldest first (${seq.join(', ')})`);
+    let lent = 0;
+    const fresh = await h.device.nextFrame(5000, (pixels, info) => {
+      lent = pixels.length;
+      t.equal(info.sequence > seq.at(-1)!, true, 'the next frame is newer than every waiting one');
+      return 'used';
+    });
+    t.ok(fresh !== null && fresh.data.length === 0, 'used in place: not copied');
+    t.ok(lent >= 1024 * 768 * 2, `the lent buffer holds the frame (${lent} bytes)`);
+    await h.device.stopStreaming();
+  });
+
   withDevice('frames have the negotiated size; timings cannot change while streaming', async (t, h) => {
     await h.device.setEdid(testEdid(11));
     await h.device.setDvTimings(DMT_1024X768_60);

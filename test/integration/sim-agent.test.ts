@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { exchange, LineClient } from '../helpers/socket-client';
 import { startSimAgent } from '../helpers/sim-agent';
+import { expectReplies } from '../fixtures/replies';
 
 /** The worked example of os-autoinst's generalhw input (reference/openqa-generalhw.md). */
 const WORKED_EXAMPLE = [
@@ -27,26 +28,30 @@ t.test('sim commands answer with JSON', async (t) => {
   const { socketPath } = await startSimAgent(t);
   const c = await LineClient.connect(socketPath);
   t.teardown(() => c.close());
-  t.equal(await c.send('type Hello, World!'), 'ok');
-  t.equal(await c.send('sim text'), 'ok "Hello, World!"');
-  t.equal(await c.send('mouse_move 512 384'), 'ok');
-  t.equal(await c.send('sim pointer'), 'ok {"x":512,"y":384,"buttons":0}');
-  t.equal(await c.send('sim clear'), 'ok');
-  t.equal(await c.send('cmd ls -l /'), 'ok');
-  t.equal(await c.send('sim text'), 'ok "ls -l /\\n"');
+  await expectReplies(t, (line) => c.send(line), [
+    ['type Hello, World!', 'ok'],
+    ['sim text', 'ok "Hello, World!"'],
+    ['mouse_move 512 384', 'ok'],
+    ['sim pointer', 'ok {"x":512,"y":384,"buttons":0}'],
+    ['sim clear', 'ok'],
+    ['cmd ls -l /', 'ok'],
+    ['sim text', 'ok "ls -l /\\n"'],
+  ]);
 });
 
 t.test('host offline: input answers host-offline promptly, online again types with no stuck key', async (t) => {
   const { socketPath, agent } = await startSimAgent(t);
   const c = await LineClient.connect(socketPath);
   t.teardown(() => c.close());
-  t.equal(await c.send('sim host offline'), 'ok');
-  t.match(await c.send('a'), /^error: host-offline /);
-  t.match(await c.send('type abc'), /^error: host-offline /);
-  t.match(await c.send('status'), /"hostOnline":false/);
-  t.equal(await c.send('sim host online'), 'ok');
-  t.equal(await c.send('sim clear'), 'ok');
-  t.equal(await c.send('type xyz'), 'ok');
+  await expectReplies(t, (line) => c.send(line), [
+    ['sim host offline', 'ok'],
+    ['a', /^error: host-offline /],
+    ['type abc', /^error: host-offline /],
+    ['status', /"hostOnline":false/],
+    ['sim host online', 'ok'],
+    ['sim clear', 'ok'],
+    ['type xyz', 'ok'],
+  ]);
   t.equal(agent.sim!.host.text(), 'xyz');
   t.same(agent.sim!.host.pressedKeys(), []);
 });
@@ -79,10 +84,12 @@ t.test('storage: attach from the image directory, refuse outside it, eject', asy
   t.teardown(() => c.close());
   t.equal(await c.send(`storage attach --cdrom ${image}`), 'ok');
   t.same(agent.sim!.media(), [{ lun: 0, file: image, cdrom: true, readOnly: true }]);
-  t.match(await c.send(`storage attach ${path.join(imageDir, 'escape.img')}`), /^error: forbidden /);
-  t.match(await c.send(`storage attach ${imageDir}/../secret.img`), /^error: forbidden /);
-  t.match(await c.send('storage attach /dev/null'), /^error: forbidden /);
-  t.match(await c.send(`storage attach ${path.join(imageDir, 'missing.iso')}`), /^error: not-found /);
+  await expectReplies(t, (line) => c.send(line), [
+    [`storage attach ${path.join(imageDir, 'escape.img')}`, /^error: forbidden /, 'a link out of the image directory'],
+    [`storage attach ${imageDir}/../secret.img`, /^error: forbidden /, 'a path out of the image directory'],
+    ['storage attach /dev/null', /^error: forbidden /, 'a device node'],
+    [`storage attach ${path.join(imageDir, 'missing.iso')}`, /^error: not-found /, 'a missing image'],
+  ]);
   t.same(agent.sim!.media(), [{ lun: 0, file: image, cdrom: true, readOnly: true }], 'refusals change nothing');
   t.equal(await c.send(`storage attach --rw ${image}`), 'ok', 'changing flags of an attached LUN avoids EBUSY');
   t.same(agent.sim!.media(), [{ lun: 0, file: image, cdrom: false, readOnly: false }]);

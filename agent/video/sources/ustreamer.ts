@@ -13,19 +13,15 @@
  * once, retried with a doubling backoff. At demand 0 the snapshot is fetched once a second for its
  * headers only (the signal state stays current; nothing is decoded).
  */
-import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { describe } from '../../errors';
-import type { Logger } from '../../log';
-import { silentLogger } from '../../log';
 import { decodeMjpeg } from '../convert';
-import { type Frame, type FrameSource, type FrameSourceEvents, nextSignalState, type SignalReport, type SignalState } from '../frame';
+import type { Frame } from '../frame';
+import { SignalledSource, type SignalledSourceOptions } from './signalled-source';
 
-export interface UstreamerSourceOptions {
+export interface UstreamerSourceOptions extends SignalledSourceOptions {
   /** ustreamer's unix socket (`--unix`) */
   socketPath: string;
-  logger?: Logger;
-  now?: () => number;
   /** bound of one request */
   requestTimeoutMs?: number;
   /** first retry delay after a failure, doubled up to `maxBackoffMs` */
@@ -46,34 +42,26 @@ interface Snapshot {
   body: Buffer;
 }
 
-export class UstreamerSource extends EventEmitter<FrameSourceEvents> implements FrameSource {
-  private readonly log: Logger;
-  private readonly now: () => number;
+export class UstreamerSource extends SignalledSource {
   private readonly socketPath: string;
   private readonly requestTimeoutMs: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly idlePollMs: number;
-  private running = false;
   private loop: Promise<void> | undefined;
   private demand = 0;
-  private wake: (() => void) | undefined;
   private sequence = 0;
-  private signal: SignalState;
   private lastProblem = '';
   /** snapshots fetched and frames decoded so far */
   readonly counters = { fetched: 0, decoded: 0, failures: 0 };
 
   constructor(options: UstreamerSourceOptions) {
-    super();
+    super('ustreamer', options);
     this.socketPath = options.socketPath;
-    this.log = options.logger ?? silentLogger;
-    this.now = options.now ?? (() => performance.now());
     this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
     this.backoffMs = options.backoffMs ?? 500;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.idlePollMs = options.idlePollMs ?? 1000;
-    this.signal = { online: false, reason: 'no-device', changedAt: this.now() };
   }
 
   async start(): Promise<void> {
@@ -85,18 +73,14 @@ export class UstreamerSource extends EventEmitter<FrameSourceEvents> implements 
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.wake();
     await this.loop;
   }
 
   setDemand(fps: number): void {
     const wasIdle = this.demand === 0;
     this.demand = Math.max(0, fps);
-    if (wasIdle && this.demand > 0) this.wake?.();
-  }
-
-  state(): SignalState {
-    return { ...this.signal };
+    if (wasIdle && this.demand > 0) this.wake();
   }
 
   private async run(): Promise<void> {
@@ -173,28 +157,4 @@ export class UstreamerSource extends EventEmitter<FrameSourceEvents> implements 
     });
   }
 
-  /** Waits `ms`, or less when stopped or when demand rises from 0. */
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
-  }
-
-  private setSignal(next: SignalReport): void {
-    const before = this.signal;
-    const state = nextSignalState(before, next, this.now());
-    if (state === null) return;
-    this.signal = state;
-    if (before.online !== next.online || before.reason !== next.reason) {
-      this.log.info(next.online ? 'ustreamer online' : 'ustreamer offline', { reason: next.reason, width: state.width, height: state.height });
-    }
-    if (this.running) this.emit('state', { ...this.signal });
-  }
 }

@@ -1,8 +1,13 @@
 /**
- * The V4L2 frame source: a persistent mmap stream over a `CaptureDevice` that dequeues every buffer
- * at the source rate (so the driver never runs out of buffers and the newest frame is always at
- * hand) and converts only the frames someone wants — at most the highest demanded rate, none at
- * demand 0.
+ * The V4L2 frame source: a persistent mmap stream over a `CaptureDevice` that converts only the
+ * frames someone wants — at most the highest demanded rate, none at demand 0 — and never wakes
+ * for frames nobody wants (the rules: conversion-pacer.ts). Between conversions it sleeps (a change
+ * of demand wakes it), then gives every buffer that filled meanwhile back to the driver unread and
+ * takes the next frame the driver completes, so the frame sent is fresh, not one that waited in the
+ * queue. While all buffers are full the driver drops frames by itself at no cost to us (vb2: a
+ * frame with no queued buffer is dropped — vivid counts it, the Pi's unicam writes it into its dummy
+ * buffer, drivers/media/platform/broadcom/bcm2835-unicam.c). A 60 fps source delivered at 2 fps
+ * costs about three wake-ups per delivered frame, not thirty. Converting: capture-converter.ts.
  *
  * The device is attached by the video owner while it holds it (`attach`/`detach`); the frame hub
  * starts and stops the source itself. Without a device the state is `no-device`.
@@ -16,72 +21,66 @@
  * - no signal → offline state, the query is polled every 500 ms (also woken early by an event),
  *   logged once per change of state.
  * Every device wait is bounded (`nextFrame`/`nextSourceChange` with a timeout) and the loop yields
- * to the event loop after each frame, so it never blocks the daemon.
+ * to the event loop after each step, so it never blocks the daemon.
  */
-import { EventEmitter } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AgentError, describe } from '../../errors';
-import type { Logger } from '../../log';
-import { silentLogger } from '../../log';
-import type { CaptureDevice, CaptureFormat, CaptureFrame, TimingsQuery } from '../capture-device';
-import { toRgb24 } from '../convert';
-import { type Frame, type FrameSource, type FrameSourceEvents, nextSignalState, type SignalReport, type SignalState } from '../frame';
-import { type BeforeNegotiate, FOURCC_FORMATS, type Negotiate, chooseFormat, queryAndApply } from './v4l2-negotiate';
+import type { CaptureDevice, CaptureFormat, CaptureFrameInfo, TimingsQuery } from '../capture-device';
+import { refreshRate } from '../v4l2/timings';
+import { CaptureConverter } from './capture-converter';
+import { ConversionPacer } from './conversion-pacer';
+import { SignalledSource, type SignalledSourceOptions } from './signalled-source';
+import { type BeforeNegotiate, type Negotiate, chooseFormat, queryAndApply } from './v4l2-negotiate';
 
 export { type BeforeNegotiate, type Negotiate, queryAndApply, timingsOfFormat } from './v4l2-negotiate';
 
-export interface V4l2FrameSourceOptions {
-  logger?: Logger;
+export interface V4l2FrameSourceOptions extends SignalledSourceOptions {
   /** RGB24 arrives with red and blue exchanged (config `video.swap_rb`). */
   swapRedBlue?: boolean;
-  /** ms clock of the frame hub */
-  now?: () => number;
   /** restart capture after this long without a frame while the signal is present */
   watchdogMs?: number;
   /** how often the query is repeated while there is no signal */
   noSignalPollMs?: number;
   /** bound of one wait for a frame */
   frameWaitMs?: number;
+  /** longest sleep between looks at the device (events, watchdog) while no frame is due */
+  idlePollMs?: number;
   bufferCount?: number;
 }
+
+/** A drain gives back at most this many buffers (the driver has a handful; a bound, not a rate). */
+const MAX_DRAIN = 64;
 
 interface Attachment {
   device: CaptureDevice;
   negotiate: Negotiate;
 }
 
-export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements FrameSource {
-  private readonly log: Logger;
-  private readonly now: () => number;
-  private readonly swapRedBlue: boolean;
+export class V4l2FrameSource extends SignalledSource {
   private readonly watchdogMs: number;
   private readonly noSignalPollMs: number;
   private readonly frameWaitMs: number;
   private readonly bufferCount: number;
-  private running = false;
   private attachment: Attachment | undefined;
   private loop: Promise<void> | undefined;
   private loopStop = false;
-  private demand = 0;
-  private nextDue = 0;
+  private readonly pacer: ConversionPacer;
   private lastFrameAt = 0;
+  private readonly converter: CaptureConverter;
   private format: CaptureFormat | undefined;
-  private signal: SignalState;
   private renegotiateWaiters: { before: BeforeNegotiate | undefined; wake: (q: TimingsQuery | Error) => void }[] = [];
   private lastError = '';
   /** buffers dequeued, frames converted and watchdog restarts so far (status, tests) */
   readonly counters = { dequeued: 0, converted: 0, watchdogRestarts: 0, negotiations: 0 };
 
   constructor(options: V4l2FrameSourceOptions = {}) {
-    super();
-    this.log = options.logger ?? silentLogger;
-    this.now = options.now ?? (() => performance.now());
-    this.swapRedBlue = options.swapRedBlue ?? false;
+    super('capture', options);
+    this.converter = new CaptureConverter(options.swapRedBlue ?? false);
     this.watchdogMs = options.watchdogMs ?? 2000;
     this.noSignalPollMs = options.noSignalPollMs ?? 500;
     this.frameWaitMs = options.frameWaitMs ?? 200;
+    this.pacer = new ConversionPacer(options.idlePollMs ?? 250);
     this.bufferCount = options.bufferCount ?? 4;
-    this.signal = { online: false, reason: 'no-device', changedAt: this.now() };
   }
 
   async start(): Promise<void> {
@@ -97,11 +96,7 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
   }
 
   setDemand(fps: number): void {
-    this.demand = Math.max(0, fps);
-  }
-
-  state(): SignalState {
-    return { ...this.signal };
+    if (this.pacer.setDemand(fps, this.now())) this.wake();
   }
 
   /** The owner lends its opened device; capture follows it until `detach`. */
@@ -130,6 +125,7 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
     if (!this.loop) return this.renegotiateNow(this.attachment, before ? [before] : []);
     return new Promise((resolve, reject) => {
       this.renegotiateWaiters.push({ before, wake: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      this.wake();
     });
   }
 
@@ -142,6 +138,7 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
 
   private async stopLoop(): Promise<void> {
     this.loopStop = true;
+    this.wake();
     await this.loop;
     for (const w of this.renegotiateWaiters.splice(0)) w.wake(new AgentError('no-device', 'capture stopped'));
   }
@@ -164,7 +161,7 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
           renegotiate = true;
           continue;
         }
-        renegotiate = await this.captureOne(a.device);
+        renegotiate = await this.captureStep(a.device);
         if (!renegotiate && (await a.device.nextSourceChange(0)) !== null) renegotiate = true;
         this.lastError = '';
         await yieldToEventLoop();
@@ -174,62 +171,78 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
         this.lastError = message;
         if (e instanceof AgentError && e.code === 'no-device') this.setSignal({ online: false, reason: 'no-device' });
         await a.device.stopStreaming().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, this.noSignalPollMs));
+        await this.sleep(this.noSignalPollMs);
         renegotiate = true;
       }
     }
   }
 
-  /** Dequeue one frame (bounded wait); true when the stream must be re-negotiated. */
-  private async captureOne(device: CaptureDevice): Promise<boolean> {
-    let asked = false;
-    let due = false;
-    const frame = await device.nextFrame(this.frameWaitMs, () => {
-      asked = true;
-      due = this.isDue(this.now());
-      return due;
-    });
-    const t = this.now();
-    if (frame === null) {
-      if (t - this.lastFrameAt < this.watchdogMs) return false;
-      this.counters.watchdogRestarts++;
-      this.log.warn('no frame while the signal is present; restarting capture', { ms: Math.round(t - this.lastFrameAt) });
-      return true;
+  protected override get halted(): boolean {
+    return this.loopStop || !this.running;
+  }
+
+  /** Sleep or take a frame; true when the stream must be re-negotiated. */
+  private async captureStep(device: CaptureDevice): Promise<boolean> {
+    const sleepMs = this.pacer.sleepMs(this.now());
+    if (sleepMs <= 0) return this.captureOne(device);
+    await this.sleep(sleepMs);
+    if (this.loopStop || this.renegotiateWaiters.length > 0) return false;
+    if (await this.drain(device)) return true;
+    return this.watchdogExpired(this.now());
+  }
+
+  /**
+   * Give every buffer that filled while we slept back to the driver uncopied (they are stale);
+   * true when one has another size (the mode changed).
+   */
+  private async drain(device: CaptureDevice): Promise<boolean> {
+    for (let i = 0; i < MAX_DRAIN; i++) {
+      const frame = await device.nextFrame(0, () => 'skip');
+      if (frame === null) return false;
+      this.counters.dequeued++;
+      this.lastFrameAt = this.now();
+      if (this.resized(frame)) return true;
     }
-    this.counters.dequeued++;
-    this.lastFrameAt = t;
-    const format = this.format;
-    if (format && format.pixelformat !== 'MJPG' && (frame.width !== format.width || frame.height !== format.height)) return true;
-    if (!asked) due = this.isDue(t); // a device that copies every frame anyway
-    if (due && frame.data.length > 0) await this.convert(frame, t);
     return false;
   }
 
-  private isDue(t: number): boolean {
-    if (this.demand <= 0) return false;
-    const period = 1000 / this.demand;
-    // A source frame period of slack (frames arrive on the source's grid, not ours).
-    if (t + Math.min(period / 2, 10) < this.nextDue) return false;
-    this.nextDue = Math.max(this.nextDue + period, t + period / 2);
+  private resized(frame: CaptureFrameInfo): boolean {
+    const format = this.format;
+    return format !== undefined && format.pixelformat !== 'MJPG' && (frame.width !== format.width || frame.height !== format.height);
+  }
+
+  private watchdogExpired(t: number): boolean {
+    if (t - this.lastFrameAt < this.watchdogMs) return false;
+    this.counters.watchdogRestarts++;
+    this.log.warn('no frame while the signal is present; restarting capture', { ms: Math.round(t - this.lastFrameAt) });
     return true;
   }
 
-  private async convert(frame: CaptureFrame, t: number): Promise<void> {
-    const format = FOURCC_FORMATS[frame.pixelformat];
-    if (format === undefined) throw new AgentError('not-supported', `pixel format ${frame.pixelformat} cannot be converted`);
-    const image = await toRgb24(frame.data, {
-      format,
-      width: frame.width,
-      height: frame.height,
-      bytesPerLine: frame.bytesperline,
-      swapRedBlue: this.swapRedBlue,
+  /** Dequeue one frame (bounded wait), converting it when due; true when the stream must be re-negotiated. */
+  private async captureOne(device: CaptureDevice): Promise<boolean> {
+    let pixels: Buffer | undefined;
+    const frame = await device.nextFrame(this.frameWaitMs, (lent) => {
+      if (!this.pacer.takeIfDue(this.now())) return 'skip';
+      pixels = this.converter.stage(lent);
+      return 'used';
     });
-    this.counters.converted++;
-    const out: Frame = { width: image.width, height: image.height, rgb: image.rgb, sequence: frame.sequence, capturedAt: t, online: true };
-    if (!this.signal.online || this.signal.width !== image.width || this.signal.height !== image.height) {
-      this.setSignal({ online: true, width: image.width, height: image.height });
-    }
-    this.emit('frame', out);
+    const t = this.now();
+    if (frame === null) return this.watchdogExpired(t);
+    this.counters.dequeued++;
+    this.lastFrameAt = t;
+    if (this.resized(frame)) return true;
+    if (pixels !== undefined) await this.convert(pixels, frame, t);
+    return false;
+  }
+
+  private async convert(pixels: Buffer, info: CaptureFrameInfo, t: number): Promise<void> {
+    await this.converter.convert(pixels, info, t, (frame) => {
+      this.counters.converted++;
+      if (!this.signal.online || this.signal.width !== frame.width || this.signal.height !== frame.height) {
+        this.setSignal({ online: true, width: frame.width, height: frame.height });
+      }
+      this.emit('frame', frame);
+    });
   }
 
   /** STREAMOFF, query + apply, S_FMT, STREAMON; offline when the source sends nothing usable. */
@@ -244,20 +257,11 @@ export class V4l2FrameSource extends EventEmitter<FrameSourceEvents> implements 
       return q;
     }
     this.format = await chooseFormat(a.device, q.timings.width, q.timings.height);
+    this.pacer.setSourceRate(refreshRate(q.timings));
     await a.device.startStreaming(this.bufferCount);
     this.lastFrameAt = this.now();
     this.setSignal({ online: true, width: this.format.width, height: this.format.height });
     return q;
   }
 
-  private setSignal(next: SignalReport): void {
-    const before = this.signal;
-    const state = nextSignalState(before, next, this.now());
-    if (state === null) return;
-    this.signal = state;
-    if (before.online !== next.online || before.reason !== next.reason) {
-      this.log.info(next.online ? 'capture online' : 'capture offline', { reason: next.reason, width: state.width, height: state.height });
-    }
-    if (this.running) this.emit('state', { ...this.signal });
-  }
 }

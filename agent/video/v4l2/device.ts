@@ -278,6 +278,11 @@ export class V4l2Device {
     return this.buffers.copy(index, bytesused);
   }
 
+  /** The mapped buffer itself, valid until it is queued again (see MappedBuffers.lend). */
+  lendBuffer(index: number, bytesused: number): Buffer {
+    return this.buffers.lend(index, bytesused);
+  }
+
   streamOn(): void {
     this.call('VIDIOC_STREAMON', this.int(V4L2_BUF_TYPE_VIDEO_CAPTURE));
   }

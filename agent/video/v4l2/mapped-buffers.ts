@@ -1,9 +1,8 @@
 /**
- * The driver's capture buffers mapped into our address space (V4L2_MEMORY_MMAP). Frames are copied
- * out of the mapping into a fresh Node Buffer for exactly `bytesused` bytes, because the driver
- * reuses the memory as soon as the buffer is queued again. Cost: one memcpy per kept frame
- * (1024×768 UYVY = 1.5 MiB, 1920×1080 = 4 MiB; a Pi 4 copies on the order of 1–2 GB/s, so a few
- * milliseconds); frames that are not kept are requeued without copying.
+ * The driver's capture buffers mapped into our address space (V4L2_MEMORY_MMAP). The driver reuses
+ * the memory as soon as a buffer is queued again, so a frame is either read in place while it is
+ * dequeued (`lend`: the converter reads the mapping directly, no copy) or copied out for exactly
+ * `bytesused` bytes (`copy`: 1024×768 UYVY = 1.5 MiB; a Pi 4 copies on the order of 1–2 GB/s).
  */
 import { AgentError } from '../../errors';
 import type { Libc, Pointer } from './libc';
@@ -32,10 +31,23 @@ export class MappedBuffers {
 
   /** A copy of the first `bytesused` bytes of buffer `index`. */
   copy(index: number, bytesused: number): Buffer {
+    return Buffer.from(this.mapping(index, bytesused).view.subarray(0, bytesused));
+  }
+
+  private mapping(index: number, bytesused: number): Mapping {
     const m = this.mappings[index];
     if (m === undefined) throw new AgentError('internal', `no mapped buffer ${index}`);
     if (bytesused > m.length) throw new AgentError('io', `buffer ${index}: bytesused ${bytesused} > length ${m.length}`);
-    return Buffer.from(m.view.subarray(0, bytesused));
+    return m;
+  }
+
+  /**
+   * A Buffer over the first `bytesused` bytes of the mapping, for use before the buffer is queued
+   * again; after that (and after `unmapAll`) reading it would show another frame or fault.
+   */
+  lend(index: number, bytesused: number): Buffer {
+    const m = this.mapping(index, bytesused);
+    return Buffer.from(m.view.buffer, m.view.byteOffset, bytesused);
   }
 
   /** Unmaps everything; views become invalid, so they are dropped first. */

@@ -1,7 +1,8 @@
 /**
  * CaptureDevice over a real V4L2 node. The sequence follows the V4L2 streaming I/O rules
  * (Documentation/userspace-api/media/v4l/mmap.rst) and what ustreamer does on PiKVM: G_FMT →
- * REQBUFS → QUERYBUF + mmap → QBUF all → STREAMON; per frame poll(POLLIN) → DQBUF → copy → QBUF.
+ * REQBUFS → QUERYBUF + mmap → QBUF all → STREAMON; per frame poll(POLLIN) → DQBUF → read or copy
+ * (the caller decides, `FrameTaker`) → QBUF.
  * Source changes arrive as V4L2_EVENT_SOURCE_CHANGE, waited for with poll(POLLPRI); vb2 reports
  * nothing but events when POLLIN is not requested (videobuf2-core.c `vb2_core_poll`), so that wait
  * does not spin when the device is not streaming.
@@ -11,6 +12,8 @@ import {
   type CaptureDevice,
   type CaptureFormat,
   type CaptureFrame,
+  type CaptureFrameInfo,
+  type FrameTaker,
   type SourceChange,
   type TimingsQuery,
   edidProblem,
@@ -21,7 +24,7 @@ import { POLLERR, POLLIN, POLLPRI } from './libc';
 import type { BtTimings } from './timings';
 import { V4l2Error } from './v4l2-errors';
 
-const EMPTY_FRAME_DATA = Buffer.alloc(0);
+const EMPTY_FRAME_DATA: Buffer = Buffer.alloc(0);
 
 export class V4l2CaptureDevice implements CaptureDevice {
   private format: CaptureFormat | undefined;
@@ -131,7 +134,7 @@ export class V4l2CaptureDevice implements CaptureDevice {
     this.device.requestBuffers(0);
   }
 
-  async nextFrame(timeoutMs: number, wanted: () => boolean = () => true): Promise<CaptureFrame | null> {
+  async nextFrame(timeoutMs: number, take: FrameTaker = copyAll): Promise<CaptureFrame | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const format = this.format;
@@ -142,12 +145,7 @@ export class V4l2CaptureDevice implements CaptureDevice {
           this.device.queueBuffer(buffer.index);
           continue;
         }
-        // Copy before requeueing (the driver writes the next frame into the same memory), and only
-        // what the caller will use.
-        const data = wanted() ? this.device.copyBuffer(buffer.index, buffer.bytesused) : EMPTY_FRAME_DATA;
-        this.device.queueBuffer(buffer.index);
-        return {
-          data,
+        const info: CaptureFrameInfo = {
           width: format.width,
           height: format.height,
           pixelformat: format.pixelformat,
@@ -155,6 +153,17 @@ export class V4l2CaptureDevice implements CaptureDevice {
           sequence: buffer.sequence,
           timestamp: buffer.timestamp,
         };
+        // The caller reads the mapping in place or has it copied; either way before the requeue,
+        // after which the driver writes the next frame into the same memory.
+        let data: Buffer = EMPTY_FRAME_DATA;
+        try {
+          if (take(this.device.lendBuffer(buffer.index, buffer.bytesused), info) === 'copy') {
+            data = this.device.copyBuffer(buffer.index, buffer.bytesused);
+          }
+        } finally {
+          this.device.queueBuffer(buffer.index);
+        }
+        return { ...info, data };
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) return null;
@@ -163,3 +172,5 @@ export class V4l2CaptureDevice implements CaptureDevice {
     }
   }
 }
+
+const copyAll: FrameTaker = () => 'copy';

@@ -15,37 +15,10 @@ import { V4l2FrameSource } from '../../../agent/video/sources/v4l2';
 import { V4l2Device } from '../../../agent/video/v4l2/device';
 import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
 import { V4l2CaptureDevice } from '../../../agent/video/v4l2/v4l2-capture';
-import { assertInGuest, paths, run, waitFor } from './kernel-env';
+import { presetIndex, setControl, setSignalMode, SIGNAL_MODE, v4l2ctl, vividNode } from './fixtures/vivid';
+import { assertInGuest, waitFor } from './kernel-env';
 
 assertInGuest();
-
-/** vivid's `dv_timings_signal_mode` menu (drivers/media/test-drivers/vivid/vivid-ctrls.c). */
-const SIGNAL_MODE = { current: 0, 'no-signal': 1, 'no-sync': 2, 'out-of-range': 3, selected: 4 } as const;
-
-async function vividNode(): Promise<string> {
-  const dir = path.join(paths.sysfsRoot, 'class/video4linux');
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const label = (await fs.readFile(path.join(dir, name, 'name'), 'utf8')).trim();
-    if (label.startsWith('vivid')) return path.join(paths.devRoot, name);
-  }
-  throw new Error(`no vivid node in ${dir}`);
-}
-
-async function setControl(node: string, name: string, value: number): Promise<void> {
-  const r = await run('v4l2-ctl', ['-d', node, '-c', `${name}=${value}`]);
-  if (r.code !== 0) throw new Error(`v4l2-ctl -c ${name}=${value} failed: ${r.stderr}`);
-}
-
-/** The index of a preset in vivid's `dv_timings` menu (`v4l2-ctl -L` lists it as "N: 1280x720p60"). */
-async function presetIndex(node: string, label: string): Promise<number> {
-  const r = await run('v4l2-ctl', ['-d', node, '-L']);
-  if (r.code !== 0) throw new Error(`v4l2-ctl -L failed: ${r.stderr}`);
-  const menu = r.stdout.split(/\n(?=\s*\w+ 0x)/).find((block) => /^\s*dv_timings /.test(block));
-  if (!menu) throw new Error(`no dv_timings menu in v4l2-ctl -L:\n${r.stdout}`);
-  const m = new RegExp(`^\\s*(\\d+): ${label}\\s*$`, 'm').exec(menu);
-  if (!m) throw new Error(`no ${label} in the dv_timings menu:\n${menu}`);
-  return Number(m[1]);
-}
 
 t.test('VideoOwner and V4l2FrameSource on vivid', async (t) => {
   const node = await vividNode();
@@ -54,14 +27,14 @@ t.test('VideoOwner and V4l2FrameSource on vivid', async (t) => {
   await fs.writeFile(edidFile, toHexText(makeEdid({ width: 1024, height: 768 }).bytes));
 
   // The state a previous user left: vivid's own EDID, the source sending the receiver's timings.
-  await setControl(node, 'dv_timings_signal_mode', SIGNAL_MODE.current);
+  await setSignalMode(node, SIGNAL_MODE.current);
   const raw = new V4l2Device();
   raw.open(node);
   const vividEdid = raw.getEdid();
   const vividTimings = raw.getDvTimings();
   raw.setDvTimings(DMT_1024X768_60);
   raw.close();
-  const presetBefore = await run('v4l2-ctl', ['-d', node, '-C', 'dv_timings']);
+  const presetBefore = await v4l2ctl(node, '-C', 'dv_timings');
   const presetValue = Number(/dv_timings:\s*(\d+)/.exec(presetBefore.stdout)?.[1] ?? 0);
 
   const log = recordingLogger();
@@ -82,7 +55,7 @@ t.test('VideoOwner and V4l2FrameSource on vivid', async (t) => {
   t.teardown(async () => {
     await owner.give().catch(() => undefined);
     await source.stop();
-    await setControl(node, 'dv_timings_signal_mode', SIGNAL_MODE.current).catch(() => undefined);
+    await setSignalMode(node, SIGNAL_MODE.current).catch(() => undefined);
     await setControl(node, 'dv_timings', presetValue).catch(() => undefined);
     const restore = new V4l2Device();
     restore.open(node);
@@ -110,11 +83,11 @@ t.test('VideoOwner and V4l2FrameSource on vivid', async (t) => {
   });
 
   t.test('signal loss and return', async (t) => {
-    await setControl(node, 'dv_timings_signal_mode', SIGNAL_MODE['no-signal']);
+    await setSignalMode(node, SIGNAL_MODE['no-signal']);
     await waitFor('no-signal', async () => (states.at(-1)?.reason === 'no-signal' ? true : undefined), 60_000);
     t.equal(owner.status().signal, 'no-signal');
     const before = frames.length;
-    await setControl(node, 'dv_timings_signal_mode', SIGNAL_MODE.current);
+    await setSignalMode(node, SIGNAL_MODE.current);
     await waitFor('frames again', async () => (frames.length > before ? true : undefined), 60_000);
     t.match(states.at(-1), { online: true, width: 1024, height: 768 });
   });
@@ -122,7 +95,7 @@ t.test('VideoOwner and V4l2FrameSource on vivid', async (t) => {
   t.test('a mode change is followed', async (t) => {
     const index = await presetIndex(node, '1280x720p60');
     await setControl(node, 'dv_timings', index);
-    await setControl(node, 'dv_timings_signal_mode', SIGNAL_MODE.selected);
+    await setSignalMode(node, SIGNAL_MODE.selected);
     await waitFor('1280x720 frames', async () => (frames.at(-1)?.width === 1280 ? true : undefined), 60_000);
     t.equal(frames.at(-1)!.height, 720);
     t.same(sizes.at(-1), [1280, 720]);

@@ -11,31 +11,11 @@ import { V4L2_IN_CAP_DV_TIMINGS } from '../../../agent/video/v4l2/constants';
 import { V4l2Device } from '../../../agent/video/v4l2/device';
 import { DMT_1024X768_60, refreshRate } from '../../../agent/video/v4l2/timings';
 import { V4l2CaptureDevice } from '../../../agent/video/v4l2/v4l2-capture';
-import { type SourceSignal, captureDeviceContract, testEdid } from '../../contract/capture-device';
-import { assertInGuest, paths, run } from './kernel-env';
+import { captureDeviceContract, testEdid } from '../../contract/capture-device';
+import { setSignalMode, signalModeControlId, SOURCE_SIGNAL_MODE, v4l2ctl, vividNode } from './fixtures/vivid';
+import { assertInGuest } from './kernel-env';
 
 assertInGuest();
-
-/** vivid's `dv_timings_signal_mode` menu (drivers/media/test-drivers/vivid/vivid-ctrls.c). */
-const SIGNAL_MODE: Readonly<Record<SourceSignal, number>> = { online: 0, 'no-signal': 1, 'no-sync': 2, 'out-of-range': 3 };
-
-async function vividNode(): Promise<string> {
-  const dir = path.join(paths.sysfsRoot, 'class/video4linux');
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const label = (await fs.readFile(path.join(dir, name, 'name'), 'utf8')).trim();
-    if (label.startsWith('vivid')) return path.join(paths.devRoot, name);
-  }
-  throw new Error(`no vivid node in ${dir}`);
-}
-
-async function v4l2ctl(node: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run('v4l2-ctl', ['-d', node, ...args]);
-}
-
-async function setSignalWithV4l2Ctl(node: string, signal: SourceSignal): Promise<void> {
-  const r = await v4l2ctl(node, '-c', `dv_timings_signal_mode=${SIGNAL_MODE[signal]}`);
-  if (r.code !== 0) throw new Error(`v4l2-ctl -c dv_timings_signal_mode failed: ${r.stderr}`);
-}
 
 t.test('vivid', async (t) => {
   const node = await vividNode();
@@ -43,8 +23,8 @@ t.test('vivid', async (t) => {
 
   captureDeviceContract(t, 'V4l2CaptureDevice on vivid', async () => ({
     device: new V4l2CaptureDevice(node),
-    setSignal: (signal) => setSignalWithV4l2Ctl(node, signal),
-    cleanup: () => setSignalWithV4l2Ctl(node, 'online'),
+    setSignal: (signal) => setSignalMode(node, SOURCE_SIGNAL_MODE[signal]),
+    cleanup: () => setSignalMode(node, SOURCE_SIGNAL_MODE.online),
   }));
 
   t.test('capabilities and the HDMI input', async (t) => {
@@ -124,20 +104,19 @@ t.test('vivid', async (t) => {
   });
 
   t.test('signal states through VIDIOC_S_CTRL on dv_timings_signal_mode', async (t) => {
-    const list = await v4l2ctl(node, '--list-ctrls');
-    const m = /dv_timings_signal_mode\s+(0x[0-9a-f]+)/.exec(list.stdout);
-    t.ok(m, 'vivid lists the control');
-    const id = Number(m![1]);
+    const id = await signalModeControlId(node);
+    t.ok(id !== undefined, 'vivid lists the control');
+    if (id === undefined) return;
     const device = new V4l2Device();
     device.open(node);
     t.teardown(() => {
-      device.setControl(id, SIGNAL_MODE.online);
+      device.setControl(id, SOURCE_SIGNAL_MODE.online);
       device.close();
     });
     device.setEdid(testEdid(8));
     for (const signal of ['no-signal', 'no-sync', 'out-of-range', 'online'] as const) {
-      device.setControl(id, SIGNAL_MODE[signal]);
-      t.equal(device.queryDvTimings().state, signal, `mode ${SIGNAL_MODE[signal]} → ${signal}`);
+      device.setControl(id, SOURCE_SIGNAL_MODE[signal]);
+      t.equal(device.queryDvTimings().state, signal, `mode ${SOURCE_SIGNAL_MODE[signal]} → ${signal}`);
       const r = await v4l2ctl(node, '--query-dv-timings');
       t.equal(r.code === 0, signal === 'online', `v4l2-ctl agrees for ${signal}`);
     }

@@ -12,41 +12,14 @@ import { errorReply } from '../../../agent/control/reply';
 import { runV4l2CtlShim } from '../../../agent/video/shim-v4l2ctl';
 import { V4l2Device } from '../../../agent/video/v4l2/device';
 import { V4l2Error } from '../../../agent/video/v4l2/v4l2-errors';
-import { type BtTimings, DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
-import { testEdid } from '../../contract/capture-device';
+import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
+import { CEA_1280X720_60, testEdid } from '../../contract/capture-device';
+import { signalModeControlId, SOURCE_SIGNAL_MODE, vividNode } from './fixtures/vivid';
 import { assertInGuest, paths, run } from './kernel-env';
 
 assertInGuest();
 
-/** vivid's `dv_timings_signal_mode` menu (drivers/media/test-drivers/vivid/vivid-ctrls.c). */
-const SIGNAL_MODE = { online: 0, 'no-signal': 1, 'no-sync': 2, 'out-of-range': 3 } as const;
 const QUERY_ERRNO = { 'no-signal': 'ENOLINK', 'no-sync': 'ENOLCK', 'out-of-range': 'ERANGE' } as const;
-
-/** CEA-861 1280×720p60 (VIC 4): vivid stores the preset, flags included (CE video, VIC, aspect). */
-const CEA_1280X720_60: BtTimings = {
-  ...DMT_1024X768_60,
-  width: 1280,
-  height: 720,
-  hsyncPositive: true,
-  vsyncPositive: true,
-  pixelclock: 74_250_000,
-  hfrontporch: 110,
-  hsync: 40,
-  hbackporch: 220,
-  vfrontporch: 5,
-  vsync: 5,
-  vbackporch: 20,
-  standards: 0x1,
-};
-
-async function vividNode(): Promise<string> {
-  const dir = path.join(paths.sysfsRoot, 'class/video4linux');
-  for (const name of (await fs.readdir(dir)).sort()) {
-    const label = (await fs.readFile(path.join(dir, name, 'name'), 'utf8')).trim();
-    if (label.startsWith('vivid')) return path.join(paths.devRoot, name);
-  }
-  throw new Error(`no vivid node in ${dir}`);
-}
 
 /** The daemon's side of `video timings|query|apply|edid`, answered from the device itself. */
 function standInDaemon(device: V4l2Device, edidLoaded: string[]) {
@@ -91,20 +64,18 @@ async function real(node: string, args: string) {
 
 t.test('v4l2-ctl shim vs real v4l2-ctl on vivid', async (t) => {
   const node = await vividNode();
-  const list = await run('v4l2-ctl', ['-d', node, '--list-ctrls']);
-  const ctrl = /dv_timings_signal_mode\s+(0x[0-9a-f]+)/.exec(list.stdout);
-  if (!ctrl) throw new Error(`vivid lists no dv_timings_signal_mode control:\n${list.stdout}`);
-  const signalModeId = Number(ctrl[1]);
+  const signalModeId = await signalModeControlId(node);
+  if (signalModeId === undefined) throw new Error('vivid lists no dv_timings_signal_mode control');
   const version = await run('v4l2-ctl', ['--version']);
   t.comment(`vivid node ${node}; ${version.stdout.trim()}; arch ${process.arch}`);
 
   const device = new V4l2Device();
   device.open(node);
   t.teardown(() => {
-    device.setControl(signalModeId, SIGNAL_MODE.online);
+    device.setControl(signalModeId, SOURCE_SIGNAL_MODE.online);
     device.close();
   });
-  device.setControl(signalModeId, SIGNAL_MODE.online);
+  device.setControl(signalModeId, SOURCE_SIGNAL_MODE.online);
   device.setEdid(testEdid(4));
 
   for (const [name, timings] of [
@@ -135,10 +106,10 @@ t.test('v4l2-ctl shim vs real v4l2-ctl on vivid', async (t) => {
   });
 
   for (const signal of ['no-signal', 'no-sync', 'out-of-range'] as const) {
-    t.test(`${signal} (dv_timings_signal_mode=${SIGNAL_MODE[signal]})`, async (t) => {
+    t.test(`${signal} (dv_timings_signal_mode=${SOURCE_SIGNAL_MODE[signal]})`, async (t) => {
       device.setDvTimings(DMT_1024X768_60);
-      device.setControl(signalModeId, SIGNAL_MODE[signal]);
-      t.teardown(() => device.setControl(signalModeId, SIGNAL_MODE.online));
+      device.setControl(signalModeId, SOURCE_SIGNAL_MODE[signal]);
+      t.teardown(() => device.setControl(signalModeId, SOURCE_SIGNAL_MODE.online));
 
       const q = await real(node, '--query-dv-timings');
       const qOurs = await shim(node, device, '--query-dv-timings');

@@ -10,194 +10,62 @@ interface Case {
   files?: Record<string, string>;
   env?: Record<string, string>;
   overrides?: string[];
+  /** An explicit `--config` path (a missing explicit file is an error, a missing default is not). */
+  configFile?: string;
   source: string;
   keyPath: string;
   detail: RegExp;
 }
 
+/** [what the case shows, YAML text, key path the error names, its detail]. */
+type YamlRow = [name: string, yaml: string, keyPath: string, detail: RegExp];
+
+const MAIN_FILE_ROWS: YamlRow[] = [
+  ['integer above its range', 'gadget: {vendor_id: 0x10000}', 'gadget.vendor_id', /0\.\.65535, got "0x10000"/],
+  ['misspelt key, with the nearest known key', 'hid:\n  screen_widht: 800\n', 'hid.screen_widht', /^unknown key \(did you mean hid\.screen_width\?\)$/],
+  ['key in the wrong section, with where it belongs', 'screen_width: 800\n', 'screen_width', /did you mean hid\.screen_width\?/],
+  ['unknown section', 'vidoe: {source: sim}\n', 'vidoe', /^unknown key \(did you mean video\?\)$/],
+  ['unknown key without a near neighbour', 'hid: {colour_depth: 8}\n', 'hid.colour_depth', /^unknown key$/],
+  ['a section given a scalar', 'hid: 1024\n', 'hid', /expected a mapping \(a section\), got "1024"/],
+  ['a scalar key given a mapping', 'hid: {screen_width: {x: 1}}\n', 'hid.screen_width', /got a mapping/],
+  ['a list element, located by index', 'storage: {image_dirs: [/srv/a, relative/b]}\n', 'storage.image_dirs[1]', /expected an absolute path, got "relative\/b"/],
+  ['a map entry with a bad name', 'kickstart: {vars: {"my-var": x}}\n', 'kickstart.vars.my-var', /expected a name/],
+  ['not one of the allowed words', 'log: {level: verbose}\n', 'log.level', /one of debug\|info\|warn\|error, got "verbose"/],
+  ['SCSI INQUIRY vendor longer than 8', 'storage: {inquiry_vendor: LongVendor}\n', 'storage.inquiry_vendor', /at most 8 characters/],
+  ['null where a string is expected', 'gadget: {serial: ~}\n', 'gadget.serial', /got null/],
+  ['a top level that is not a mapping', '- a\n- b\n', '', /expected a mapping of sections, got a list/],
+  ['YAML syntax error, with its line', 'hid:\n  screen_width: 800\nvideo: [v4l2\nlog: {level: info}\n', '', /^line 4, column \d+: YAML syntax error: /],
+];
+
+const DROP_IN_ROWS: YamlRow[] = [
+  ['out-of-range integer in a drop-in', 'hid:\n  screen_width: big\n', 'hid.screen_width', /^expected an integer 16\.\.8192, got "big"$/],
+  ['duplicate key, with its line', 'hid:\n  screen_width: 800\n  screen_width: 900\n', '', /^line 3, column \d+: YAML syntax error: Map keys must be unique/],
+];
+
+/** [what the case shows, variable, value, key path, detail]; the variable is the source named. */
+const ENV_ROWS: [name: string, variable: string, value: string, keyPath: string, detail: RegExp][] = [
+  ['bad environment value', 'PIKVM_AGENT_HID__SCREEN_WIDTH', '12O0', 'hid.screen_width', /got "12O0"/],
+  ['bad environment boolean', 'PIKVM_AGENT_HANDOFF__ENABLED', 'enabled', 'handoff.enabled', /expected a boolean/],
+  ['unknown environment variable', 'PIKVM_AGENT_HID__SCREEN_WIDHT', '800', 'hid.screen_widht', /unknown key \(did you mean hid\.screen_width\?\)/],
+  ['environment variable naming a section', 'PIKVM_AGENT_HID', '800', 'hid', /is a section/],
+  ['environment variable with an empty level', 'PIKVM_AGENT_HID____SCREEN_WIDTH', '800', '', /double underscore/],
+];
+
+/** [what the case shows, command-line argument, source named, key path, detail]. */
+const OVERRIDE_ROWS: [name: string, argument: string, source: string, keyPath: string, detail: RegExp][] = [
+  ['bad key.path=value override', 'control.mode=999', 'command line', 'control.mode', /octal file mode/],
+  ['override of an unknown key', 'gadget.vendorid=1', 'command line', 'gadget.vendorid', /did you mean gadget\.vendor_id\?/],
+  ['override without =', 'hid.screen_width', 'command line', '', /expected key\.path=value/],
+  ['named flag with a bad value', '--control-socket=relative.sock', '--control-socket', 'control.socket', /expected an absolute path/],
+  ['unknown named flag', '--colour=red', '--colour', '', /unknown option/],
+  ['two listeners on one socket', 'http.unix_socket=/run/pikvm-agent/control.sock', 'command line', 'http.unix_socket', /must differ from control\.socket/],
+];
+
 const CASES: Case[] = [
-  {
-    name: 'out-of-range integer in a drop-in',
-    files: { [LAB]: 'hid:\n  screen_width: big\n' },
-    source: LAB,
-    keyPath: 'hid.screen_width',
-    detail: /^expected an integer 16\.\.8192, got "big"$/,
-  },
-  {
-    name: 'integer above its range',
-    files: { [MAIN]: 'gadget: {vendor_id: 0x10000}' },
-    source: MAIN,
-    keyPath: 'gadget.vendor_id',
-    detail: /0\.\.65535, got "0x10000"/,
-  },
-  {
-    name: 'misspelt key, with the nearest known key',
-    files: { [MAIN]: 'hid:\n  screen_widht: 800\n' },
-    source: MAIN,
-    keyPath: 'hid.screen_widht',
-    detail: /^unknown key \(did you mean hid\.screen_width\?\)$/,
-  },
-  {
-    name: 'key in the wrong section, with where it belongs',
-    files: { [MAIN]: 'screen_width: 800\n' },
-    source: MAIN,
-    keyPath: 'screen_width',
-    detail: /did you mean hid\.screen_width\?/,
-  },
-  {
-    name: 'unknown section',
-    files: { [MAIN]: 'vidoe: {source: sim}\n' },
-    source: MAIN,
-    keyPath: 'vidoe',
-    detail: /^unknown key \(did you mean video\?\)$/,
-  },
-  {
-    name: 'unknown key without a near neighbour',
-    files: { [MAIN]: 'hid: {colour_depth: 8}\n' },
-    source: MAIN,
-    keyPath: 'hid.colour_depth',
-    detail: /^unknown key$/,
-  },
-  {
-    name: 'a section given a scalar',
-    files: { [MAIN]: 'hid: 1024\n' },
-    source: MAIN,
-    keyPath: 'hid',
-    detail: /expected a mapping \(a section\), got "1024"/,
-  },
-  {
-    name: 'a scalar key given a mapping',
-    files: { [MAIN]: 'hid: {screen_width: {x: 1}}\n' },
-    source: MAIN,
-    keyPath: 'hid.screen_width',
-    detail: /got a mapping/,
-  },
-  {
-    name: 'a list element, located by index',
-    files: { [MAIN]: 'storage: {image_dirs: [/srv/a, relative/b]}\n' },
-    source: MAIN,
-    keyPath: 'storage.image_dirs[1]',
-    detail: /expected an absolute path, got "relative\/b"/,
-  },
-  {
-    name: 'a map entry with a bad name',
-    files: { [MAIN]: 'kickstart: {vars: {"my-var": x}}\n' },
-    source: MAIN,
-    keyPath: 'kickstart.vars.my-var',
-    detail: /expected a name/,
-  },
-  {
-    name: 'not one of the allowed words',
-    files: { [MAIN]: 'log: {level: verbose}\n' },
-    source: MAIN,
-    keyPath: 'log.level',
-    detail: /one of debug\|info\|warn\|error, got "verbose"/,
-  },
-  {
-    name: 'SCSI INQUIRY vendor longer than 8',
-    files: { [MAIN]: 'storage: {inquiry_vendor: LongVendor}\n' },
-    source: MAIN,
-    keyPath: 'storage.inquiry_vendor',
-    detail: /at most 8 characters/,
-  },
-  {
-    name: 'null where a string is expected',
-    files: { [MAIN]: 'gadget: {serial: ~}\n' },
-    source: MAIN,
-    keyPath: 'gadget.serial',
-    detail: /got null/,
-  },
-  {
-    name: 'a top level that is not a mapping',
-    files: { [MAIN]: '- a\n- b\n' },
-    source: MAIN,
-    keyPath: '',
-    detail: /expected a mapping of sections, got a list/,
-  },
-  {
-    name: 'YAML syntax error, with its line',
-    files: { [MAIN]: 'hid:\n  screen_width: 800\nvideo: [v4l2\nlog: {level: info}\n' },
-    source: MAIN,
-    keyPath: '',
-    detail: /^line 4, column \d+: YAML syntax error: /,
-  },
-  {
-    name: 'duplicate key, with its line',
-    files: { [LAB]: 'hid:\n  screen_width: 800\n  screen_width: 900\n' },
-    source: LAB,
-    keyPath: '',
-    detail: /^line 3, column \d+: YAML syntax error: Map keys must be unique/,
-  },
-  {
-    name: 'bad environment value',
-    env: { PIKVM_AGENT_HID__SCREEN_WIDTH: '12O0' },
-    source: 'PIKVM_AGENT_HID__SCREEN_WIDTH',
-    keyPath: 'hid.screen_width',
-    detail: /got "12O0"/,
-  },
-  {
-    name: 'bad environment boolean',
-    env: { PIKVM_AGENT_HANDOFF__ENABLED: 'enabled' },
-    source: 'PIKVM_AGENT_HANDOFF__ENABLED',
-    keyPath: 'handoff.enabled',
-    detail: /expected a boolean/,
-  },
-  {
-    name: 'unknown environment variable',
-    env: { PIKVM_AGENT_HID__SCREEN_WIDHT: '800' },
-    source: 'PIKVM_AGENT_HID__SCREEN_WIDHT',
-    keyPath: 'hid.screen_widht',
-    detail: /unknown key \(did you mean hid\.screen_width\?\)/,
-  },
-  {
-    name: 'environment variable naming a section',
-    env: { PIKVM_AGENT_HID: '800' },
-    source: 'PIKVM_AGENT_HID',
-    keyPath: 'hid',
-    detail: /is a section/,
-  },
-  {
-    name: 'environment variable with an empty level',
-    env: { PIKVM_AGENT_HID____SCREEN_WIDTH: '800' },
-    source: 'PIKVM_AGENT_HID____SCREEN_WIDTH',
-    keyPath: '',
-    detail: /double underscore/,
-  },
-  {
-    name: 'bad key.path=value override',
-    overrides: ['control.mode=999'],
-    source: 'command line',
-    keyPath: 'control.mode',
-    detail: /octal file mode/,
-  },
-  {
-    name: 'override of an unknown key',
-    overrides: ['gadget.vendorid=1'],
-    source: 'command line',
-    keyPath: 'gadget.vendorid',
-    detail: /did you mean gadget\.vendor_id\?/,
-  },
-  {
-    name: 'override without =',
-    overrides: ['hid.screen_width'],
-    source: 'command line',
-    keyPath: '',
-    detail: /expected key\.path=value/,
-  },
-  {
-    name: 'named flag with a bad value',
-    overrides: ['--control-socket=relative.sock'],
-    source: '--control-socket',
-    keyPath: 'control.socket',
-    detail: /expected an absolute path/,
-  },
-  {
-    name: 'unknown named flag',
-    overrides: ['--colour=red'],
-    source: '--colour',
-    keyPath: '',
-    detail: /unknown option/,
-  },
+  ...MAIN_FILE_ROWS.map(([name, yaml, keyPath, detail]) => ({ name, files: { [MAIN]: yaml }, source: MAIN, keyPath, detail })),
+  ...DROP_IN_ROWS.map(([name, yaml, keyPath, detail]) => ({ name, files: { [LAB]: yaml }, source: LAB, keyPath, detail })),
+  ...ENV_ROWS.map(([name, variable, value, keyPath, detail]) => ({ name, env: { [variable]: value }, source: variable, keyPath, detail })),
+  ...OVERRIDE_ROWS.map(([name, argument, source, keyPath, detail]) => ({ name, overrides: [argument], source, keyPath, detail })),
   {
     name: 'rule across keys, blamed on the source that set it',
     files: { [MAIN]: 'video: {max_fps: 10}\n', [LAB]: 'video: {default_fps: 15}\n' },
@@ -206,14 +74,8 @@ const CASES: Case[] = [
     detail: /must not exceed video\.max_fps \(10\), got 15/,
   },
   {
-    name: 'two listeners on one socket',
-    overrides: ['http.unix_socket=/run/pikvm-agent/control.sock'],
-    source: 'command line',
-    keyPath: 'http.unix_socket',
-    detail: /must differ from control\.socket/,
-  },
-  {
     name: 'explicit --config file that does not exist',
+    configFile: '/srv/missing.yaml',
     source: '/srv/missing.yaml',
     keyPath: '',
     detail: /^cannot read: file not found$/,
@@ -222,10 +84,9 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   t.test(c.name, async (t) => {
-    const explicit = c.name.startsWith('explicit');
     const error = await loadConfig({
-      ...(explicit ? { configFile: '/srv/missing.yaml' } : {}),
-      explicit,
+      ...(c.configFile === undefined ? {} : { configFile: c.configFile }),
+      explicit: c.configFile !== undefined,
       env: c.env ?? {},
       overrides: c.overrides ?? [],
       ...fakeFiles(c.files ?? {}),

@@ -2,6 +2,7 @@ import t from 'tap';
 import { AgentError } from '../../../agent/errors';
 import { Dispatcher, type InputPort } from '../../../agent/control/dispatcher';
 import { silentLogger } from '../../../agent/log';
+import { expectReplies } from '../../fixtures/replies';
 
 function recordingInput(failOn?: string) {
   const calls: string[] = [];
@@ -46,13 +47,15 @@ function dispatcher(input: InputPort, sim = false) {
 t.test('replies: ok, ok JSON, error code message', async (t) => {
   const { input } = recordingInput();
   const d = dispatcher(input, true);
-  t.equal(await d.handleLine('a'), 'ok');
-  t.equal(await d.handleLine('status'), 'ok {"state":"fine"}');
-  t.equal(await d.handleLine('sim text'), 'ok "hi\\n"');
-  t.equal(await d.handleLine('storage status'), 'ok [{"lun":0,"file":null}]');
-  t.equal(await d.handleLine('storage attach /etc/shadow'), 'error: forbidden /etc/shadow is outside the image directories');
-  t.equal(await d.handleLine('mouse_move x 1'), 'error: bad-argument X must be a non-negative integer, got "x"');
-  t.equal(await d.handleLine('nokey'), 'error: unknown-key unknown key "nokey"');
+  await expectReplies(t, (line) => d.handleLine(line), [
+    ['a', 'ok'],
+    ['status', 'ok {"state":"fine"}'],
+    ['sim text', 'ok "hi\\n"'],
+    ['storage status', 'ok [{"lun":0,"file":null}]'],
+    ['storage attach /etc/shadow', 'error: forbidden /etc/shadow is outside the image directories'],
+    ['mouse_move x 1', 'error: bad-argument X must be a non-negative integer, got "x"'],
+    ['nokey', 'error: unknown-key unknown key "nokey"'],
+  ]);
 });
 
 t.test('sim commands without a simulator are refused, not crashed', async (t) => {

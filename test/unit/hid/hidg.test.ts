@@ -4,32 +4,21 @@ import t from 'tap';
 import { errnoError } from '../../../agent/platform/errno';
 import { HidgDevice, HidgOpener, type HidgSyscalls } from '../../../agent/hid/hidg';
 import type { Paths } from '../../../agent/platform/paths';
-import { drain, fillFifo, makeFifo, openPeer, settlesWithin, tempDir } from './fixtures/fifo';
+import { drain, fillFifo, hidgOnFifo, makeFifo, openPeer, settlesWithin, tempDirFor } from './fixtures/fifo';
 
 const REPORT = Uint8Array.of(0x05, 0, 0x4c, 0, 0, 0, 0, 0);
 
 t.test('a write delivers exactly the report', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const node = makeFifo(path.join(dir, 'hidg0'));
-  const device = HidgDevice.open(node);
-  const peer = openPeer(node);
-  t.teardown(() => fs.closeSync(peer));
+  const { device, host } = hidgOnFifo(t);
   await device.write(REPORT);
   await device.write(new Uint8Array(8));
-  t.same([...drain(peer)], [...REPORT, 0, 0, 0, 0, 0, 0, 0, 0]);
+  t.same([...drain(host)], [...REPORT, 0, 0, 0, 0, 0, 0, 0, 0]);
   await device.close();
 });
 
 t.test('a host that does not collect reports (EAGAIN) gives host-offline within the bound', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const node = makeFifo(path.join(dir, 'hidg0'));
-  const device = HidgDevice.open(node);
-  t.teardown(() => device.close());
-  const peer = openPeer(node);
-  t.teardown(() => fs.closeSync(peer));
-  t.ok(fillFifo(peer) > 0, 'FIFO full');
+  const { device, host } = hidgOnFifo(t);
+  t.ok(fillFifo(host) > 0, 'FIFO full');
   await t.rejects(settlesWithin(device.write(REPORT), 2000), { name: 'AgentError', code: 'host-offline' });
 });
 
@@ -75,23 +64,15 @@ t.test('ESHUTDOWN is host-offline at once, other errnos are translated', async (
 });
 
 t.test('readOutputReport returns a pending report, then null', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const node = makeFifo(path.join(dir, 'hidg0'));
-  const device = HidgDevice.open(node);
-  t.teardown(() => device.close());
+  const { device, host } = hidgOnFifo(t);
   t.equal(device.readOutputReport(), null, 'nothing pending');
-  const host = openPeer(node);
-  t.teardown(() => fs.closeSync(host));
   fs.writeSync(host, Uint8Array.of(0x02));
   t.same([...(device.readOutputReport() ?? [])], [0x02]);
   t.equal(device.readOutputReport(), null);
 });
 
 t.test('close is idempotent and a closed device refuses writes', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const device = HidgDevice.open(makeFifo(path.join(dir, 'hidg0')));
+  const device = HidgDevice.open(makeFifo(path.join(tempDirFor(t), 'hidg0')));
   await device.close();
   await device.close();
   await t.rejects(device.write(REPORT), { code: 'no-device' });
@@ -99,14 +80,11 @@ t.test('close is idempotent and a closed device refuses writes', async (t) => {
 });
 
 t.test('opening a missing node is not-found', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  t.throws(() => HidgDevice.open(path.join(dir, 'hidg7')), { code: 'not-found' });
+  t.throws(() => HidgDevice.open(path.join(tempDirFor(t), 'hidg7')), { code: 'not-found' });
 });
 
-function fakeTree(t: { teardown(fn: () => void): void }, devContent: string | null, uevent: string | null): Paths {
-  const root = tempDir('hidg-tree-');
-  t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
+function fakeTree(t: Parameters<typeof tempDirFor>[0], devContent: string | null, uevent: string | null): Paths {
+  const root = tempDirFor(t, 'hidg-tree-');
   const paths: Paths = {
     configfsRoot: path.join(root, 'config'),
     sysfsRoot: path.join(root, 'sys'),

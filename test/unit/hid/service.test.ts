@@ -1,12 +1,19 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import t from 'tap';
 import { AgentError } from '../../../agent/errors';
-import { HidgDevice } from '../../../agent/hid/hidg';
 import { RecordingHidDevice } from '../../../agent/hid/recording';
 import { COMBO_PRESS_REPORTS, KEY_PRESS_REPORTS, POINTER_REPORTS } from '../../fixtures/hid-expectations';
-import { fillFifo, makeFifo, openPeer, settlesWithin, tempDir } from './fixtures/fifo';
+import { fillFifo, hidgOnFifo, settlesWithin } from './fixtures/fifo';
 import { harness, heldCount, YieldingDevice, ZERO8 } from './fixtures/harness';
+
+/** ctrl-alt-delete, one key added per report, released in reverse (LCtrl 0x01, LAlt 0x04, Delete 0x4c). */
+const CTRL_ALT_DELETE = [
+  [0x01, 0, 0, 0, 0, 0, 0, 0],
+  [0x05, 0, 0, 0, 0, 0, 0, 0],
+  [0x05, 0, 0x4c, 0, 0, 0, 0, 0],
+  [0x05, 0, 0, 0, 0, 0, 0, 0],
+  [0x01, 0, 0, 0, 0, 0, 0, 0],
+  ZERO8,
+];
 
 t.test('every key name and combo: one key added per report up to the expected chord, released in reverse', async (t) => {
   const { service, keyboard } = harness();
@@ -29,14 +36,7 @@ t.test('every key name and combo: one key added per report up to the expected ch
 t.test('ctrl-alt-delete: the exact report sequence', async (t) => {
   const { service, keyboard } = harness();
   await service.key('ctrl-alt-delete');
-  t.same(keyboard.reports(), [
-    [0x01, 0, 0, 0, 0, 0, 0, 0],
-    [0x05, 0, 0, 0, 0, 0, 0, 0],
-    [0x05, 0, 0x4c, 0, 0, 0, 0, 0],
-    [0x05, 0, 0, 0, 0, 0, 0, 0],
-    [0x01, 0, 0, 0, 0, 0, 0, 0],
-    ZERO8,
-  ]);
+  t.same(keyboard.reports(), CTRL_ALT_DELETE);
 });
 
 t.test('unknown keys are refused before anything is written', async (t) => {
@@ -54,12 +54,7 @@ t.test('concurrent callers never interleave', async (t) => {
   const A = [0x02, 0, 0x04, 0, 0, 0, 0, 0];
   const shift = [0x02, 0, 0, 0, 0, 0, 0, 0];
   t.same(keyboard.reports(), [
-    [0x01, 0, 0, 0, 0, 0, 0, 0],
-    [0x05, 0, 0, 0, 0, 0, 0, 0],
-    [0x05, 0, 0x4c, 0, 0, 0, 0, 0],
-    [0x05, 0, 0, 0, 0, 0, 0, 0],
-    [0x01, 0, 0, 0, 0, 0, 0, 0],
-    ZERO8,
+    ...CTRL_ALT_DELETE,
     shift,
     A,
     shift,
@@ -78,10 +73,7 @@ t.test('a failed write mid-combo: all-release is attempted and the first error r
   keyboard.failWrites((_r, i) => (i === 2 ? new AgentError('host-offline', 'first failure') : undefined));
   await t.rejects(service.key('ctrl-alt-delete'), { code: 'host-offline', message: 'first failure' });
   const reports = keyboard.reports();
-  t.same(reports.slice(0, 2), [
-    [0x01, 0, 0, 0, 0, 0, 0, 0],
-    [0x05, 0, 0, 0, 0, 0, 0, 0],
-  ]);
+  t.same(reports.slice(0, 2), CTRL_ALT_DELETE.slice(0, 2), 'ctrl, then ctrl-alt, then the failure');
   t.same(reports[reports.length - 1], ZERO8, 'keyboard released after the failure');
   t.same(pointer.reports(), [[0, 0, 0, 0, 0, 0]], 'pointer buttons released too');
 });
@@ -113,14 +105,8 @@ t.test('an offline host is refused before any write', async (t) => {
 });
 
 t.test('a host that stops reading: host-offline within the bound through a real non-blocking fd', async (t) => {
-  const dir = tempDir();
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const node = makeFifo(path.join(dir, 'hidg0'));
-  const device = HidgDevice.open(node);
-  t.teardown(() => device.close());
-  const peer = openPeer(node);
-  t.teardown(() => fs.closeSync(peer));
-  fillFifo(peer);
+  const { device, host } = hidgOnFifo(t);
+  fillFifo(host);
   const { service } = harness({ deps: { keyboard: () => device } });
   await t.rejects(settlesWithin(service.key('ctrl-alt-delete'), 3000), { code: 'host-offline' });
   await t.resolves(settlesWithin(service.releaseAll(), 3000), 'releaseAll never throws');

@@ -1,17 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { FetchLog } from '../../../agent/kickstart/fetch-log';
 import { makeKsDir } from './fixtures/ks-dir';
 import { get, kickstartApp, listenTcp } from './fixtures/http';
 
-t.test('GET /ks.cfg renders the default template with config vars and request facts', async (t) => {
+/** The kickstart router over the fixture template directory, listening on a TCP port; both go at teardown. */
+async function servedOnTcp(t: Test) {
   const k = makeKsDir();
   t.teardown(k.cleanup);
   const s = kickstartApp(k.dir);
   const port = await listenTcp(s.server);
   t.teardown(() => s.server.close());
+  return { s, port };
+}
+
+t.test('GET /ks.cfg renders the default template with config vars and request facts', async (t) => {
+  const { s, port } = await servedOnTcp(t);
   const r = await get({ port }, '/ks.cfg');
   t.equal(r.status, 200);
   t.match(r.headers['content-type'], /^text\/plain; charset=utf-8/);
@@ -34,11 +40,7 @@ t.test('GET /ks.cfg renders the default template with config vars and request fa
 });
 
 t.test('GET /ks/<name>.cfg and the query whitelist', async (t) => {
-  const k = makeKsDir();
-  t.teardown(k.cleanup);
-  const s = kickstartApp(k.dir);
-  const port = await listenTcp(s.server);
-  t.teardown(() => s.server.close());
+  const { port } = await servedOnTcp(t);
   t.equal((await get({ port }, '/ks/fedora-40.cfg')).body, 'lang en_US\nfedora from-config\n');
   t.equal((await get({ port }, '/ks/latest.cfg?hostname=sut-7')).body, 'lang en_US\nfedora sut-7\n', 'a whitelisted parameter overrides config');
   t.equal((await get({ port }, '/ks/fedora-40.cfg?mirror=evil&unknown=1')).body, 'lang en_US\nfedora from-config\n', 'others are ignored');
@@ -60,11 +62,7 @@ t.test('GET /ks/<name>.cfg and the query whitelist', async (t) => {
 });
 
 t.test('an undefined variable is a 500 naming it, logged as an error', async (t) => {
-  const k = makeKsDir();
-  t.teardown(k.cleanup);
-  const s = kickstartApp(k.dir);
-  const port = await listenTcp(s.server);
-  t.teardown(() => s.server.close());
+  const { s, port } = await servedOnTcp(t);
   const r = await get({ port }, '/ks/needs-more.cfg?disk=sda');
   t.equal(r.status, 500);
   t.equal(r.body, 'kickstart template "needs-more" cannot be rendered: undefined template variable: size\n');
@@ -76,31 +74,9 @@ t.test('an undefined variable is a 500 naming it, logged as an error', async (t)
 });
 
 t.test('no path traversal: encoded, dotted, symlinked out', async (t) => {
-  const k = makeKsDir();
-  t.teardown(k.cleanup);
-  const s = kickstartApp(k.dir);
-  const port = await listenTcp(s.server);
-  t.teardown(() => s.server.close());
-  const statuses: Record<string, number> = {};
-  for (const p of [
-    '/ks/../outside/secret.cfg',
-    '/ks/%2e%2e%2foutside%2fsecret.cfg',
-    '/ks/%2E%2E.cfg',
-    '/ks/..%2f..%2fetc%2fpasswd',
-    '/ks/.hidden.cfg',
-    '/ks/a.b.cfg',
-    '/ks/plain.txt',
-    '/ks/fedora-40',
-    '/ks/escape.cfg',
-    '/ks/relative-escape.cfg',
-    '/ks/subdir.cfg',
-    '/ks/absent.cfg',
-  ]) {
-    const r = await get({ port }, p);
-    statuses[p] = r.status;
-    t.notMatch(r.body, /root password hash/, `${p} does not leak the file outside`);
-  }
-  t.same(statuses, {
+  const { s, port } = await servedOnTcp(t);
+  // Every path tried, with the status it must get.
+  const expected: Record<string, number> = {
     '/ks/../outside/secret.cfg': 404,
     '/ks/%2e%2e%2foutside%2fsecret.cfg': 404,
     '/ks/%2E%2E.cfg': 404,
@@ -113,7 +89,14 @@ t.test('no path traversal: encoded, dotted, symlinked out', async (t) => {
     '/ks/relative-escape.cfg': 403,
     '/ks/subdir.cfg': 403,
     '/ks/absent.cfg': 404,
-  });
+  };
+  const statuses: Record<string, number> = {};
+  for (const p of Object.keys(expected)) {
+    const r = await get({ port }, p);
+    statuses[p] = r.status;
+    t.notMatch(r.body, /root password hash/, `${p} does not leak the file outside`);
+  }
+  t.same(statuses, expected);
   const logged = s.fetchLog.entries().map((e) => [e.template, e.status]);
   t.ok(logged.length >= 9, 'the refused fetches that reached the router are in the fetch log');
   t.ok(logged.some(([name, status]) => name === 'escape' && status === 403));

@@ -101,6 +101,103 @@ t.test('bytesperline padding is skipped', async (t) => {
   t.throws(() => convertRawToRgb24(packed, { format: 'UYVY', width: 5, height: 1 }), { code: 'bad-argument' }, 'odd width refused');
 });
 
+/** The BT.601 integer formula of convert.ts's header, written out plainly per pixel pair. */
+function referenceYuv422(input: Uint8Array, width: number, height: number, stride: number, yFirst: boolean): Buffer {
+  const clip = (x: number): number => (x < 0 ? 0 : x > 255 ? 255 : x);
+  const out = Buffer.alloc(width * height * 3);
+  let o = 0;
+  for (let row = 0; row < height; row++) {
+    for (let x = 0; x < width; x += 2) {
+      const s = row * stride + x * 2;
+      const [y0, u, y1, v] = yFirst ? [input[s]!, input[s + 1]!, input[s + 2]!, input[s + 3]!] : [input[s + 1]!, input[s]!, input[s + 3]!, input[s + 2]!];
+      for (const y of [y0, y1]) {
+        const c = y - 16;
+        const d = u - 128;
+        const e = v - 128;
+        out[o++] = clip((298 * c + 409 * e + 128) >> 8);
+        out[o++] = clip((298 * c - 100 * d - 208 * e + 128) >> 8);
+        out[o++] = clip((298 * c + 516 * d + 128) >> 8);
+      }
+    }
+  }
+  return out;
+}
+
+/** mulberry32: a small seeded PRNG, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) & 0xff;
+  };
+}
+
+t.test('UYVY and YUYV equal the plain formula for every (Y, U, V) triple', async (t) => {
+  // one row per (U, V): 128 pairs with Y0 = 2k, Y1 = 2k + 1, so every Y meets every chroma pair
+  const width = 256;
+  const height = 256 * 256;
+  for (const yFirst of [false, true]) {
+    const input = Buffer.alloc(width * height * 2);
+    for (let row = 0; row < height; row++) {
+      const u = row >> 8;
+      const v = row & 0xff;
+      for (let k = 0; k < 128; k++) {
+        const s = (row * 128 + k) * 4;
+        if (yFirst) input.set([2 * k, u, 2 * k + 1, v], s);
+        else input.set([u, 2 * k, v, 2 * k + 1], s);
+      }
+    }
+    const format = yFirst ? 'YUYV' : 'UYVY';
+    const { rgb } = convertRawToRgb24(input, { format, width, height });
+    const expected = referenceYuv422(input, width, height, width * 2, yFirst);
+    t.equal(rgb.length, expected.length, `${format}: output size`);
+    t.equal(Buffer.compare(rgb, expected), 0, `${format}: all 2^24 triples bit-identical`);
+  }
+});
+
+t.test('random frames with odd offsets, padded strides and band edges equal the plain formula', async (t) => {
+  const seed = 0x59565955;
+  const next = prng(seed);
+  // [width, height, padding bytes per row, input byteOffset]: pure row tails (2), exact 16-pixel
+  // blocks (16, 1024), block + tail (18, 46, 1030), odd strides, several bands per frame (1030×70,
+  // 1024×64) and rows larger than one band (60002)
+  const cases: Array<[number, number, number, number]> = [
+    [2, 300, 2, 1],
+    [16, 40, 0, 3],
+    [18, 40, 6, 1],
+    [46, 30, 5, 2],
+    [1030, 70, 70, 1],
+    [60002, 3, 9, 3],
+    [1024, 64, 0, 0],
+    [34, 17, 1, 0],
+  ];
+  for (const yFirst of [false, true]) {
+    const format = yFirst ? 'YUYV' : 'UYVY';
+    for (const [width, height, padding, offset] of cases) {
+      const stride = width * 2 + padding;
+      const length = stride * (height - 1) + width * 2; // the last row ends without its padding
+      const input = Buffer.alloc(offset + length).subarray(offset);
+      for (let i = 0; i < length; i++) input[i] = next();
+      // the first 256 pixel pairs give every sample (Y0, U, Y1, V) each of its 256 values
+      for (let p = 0; p < 256; p++) {
+        const pairsPerRow = width / 2;
+        const s = Math.floor(p / pairsPerRow) * stride + (p % pairsPerRow) * 4;
+        input.set([p, 255 - p, (p * 3 + 7) & 0xff, (p + 85) & 0xff], s);
+      }
+      const size = width * height * 3;
+      const out = Buffer.alloc(5 + size + 2, 0xaa).subarray(5);
+      const { rgb } = convertRawToRgb24(input, { format, width, height, bytesPerLine: stride }, out);
+      const name = `${format} ${width}x${height} stride ${stride} offset ${offset} (seed ${seed})`;
+      t.equal(rgb.buffer, out.buffer, `${name}: written into the caller buffer`);
+      t.equal(Buffer.compare(rgb, referenceYuv422(input, width, height, stride, yFirst)), 0, `${name}: bit-identical`);
+      t.same([...out.subarray(size)], [0xaa, 0xaa], `${name}: nothing written past the frame`);
+    }
+  }
+});
+
 t.test('RGB24 (with optional R/B swap) and BGR24', async (t) => {
   if (!requireFfmpeg(t)) return;
   const w = 8;

@@ -3,6 +3,7 @@ import { FrameHub } from '../../../agent/video/frame-hub';
 import type { Frame } from '../../../agent/video/frame';
 import { recordingLogger } from '../../../agent/log';
 import { SyntheticSource } from '../../../agent/video/sources/synthetic';
+import { RgbBufferPool } from '../../../agent/video/rgb-pool';
 import { ManualSource } from './fixtures/fake-source';
 
 function setup() {
@@ -160,4 +161,27 @@ t.test('snapshot raises demand until a fresh frame arrives', async (t) => {
   const stale = await hub.snapshot(500, 20);
   t.equal(stale.sequence, fresh.sequence, 'no new frame within the bound: the latest is returned');
   t.equal(source.demand, 0, 'demand dropped after the timeout too');
+});
+
+t.test('the hub holds the latest pooled frame until another replaces it, the signal goes or it stops', async (t) => {
+  const { source, hub } = setup();
+  await hub.start();
+  const pool = new RgbBufferPool();
+  const publish = (sequence: number): Buffer => {
+    const { pooled, release } = pool.take(4 * 2 * 3);
+    source.emit('frame', { width: 4, height: 2, rgb: pooled.buffer, sequence, capturedAt: 0, online: true, hold: pooled.hold });
+    release(); // the producer's own hold ends after the synchronous delivery
+    return pooled.buffer;
+  };
+  const first = publish(1);
+  t.equal(pool.idleCount, 0, 'the latest frame is held');
+  t.equal(hub.latest().rgb, first);
+  publish(2);
+  t.equal(pool.idleCount, 1, 'replaced: the first buffer is free again');
+  source.state({ online: false, reason: 'no-signal' });
+  t.equal(pool.idleCount, 2, 'signal lost: the latest is released too');
+  publish(3);
+  t.equal(pool.idleCount, 1);
+  await hub.stop();
+  t.equal(pool.idleCount, 2, 'stopped: nothing held');
 });

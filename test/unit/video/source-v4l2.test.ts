@@ -55,37 +55,56 @@ t.test('frames are converted to RGB24 at the negotiated size', async (t) => {
   t.match(states.at(-1), { online: true, width: 1024, height: 768 });
 });
 
-t.test('demand 0 dequeues every buffer but converts nothing', async (t) => {
-  const { device, source, frames } = await setup(t);
+t.test('demand 0 gives every filled buffer back uncopied and converts nothing', async (t) => {
+  const { device, source, frames } = await setup(t, { idlePollMs: 50 });
   await source.attach(device);
   await until('20 buffers dequeued', () => source.counters.dequeued >= 20);
   t.equal(source.counters.converted, 0);
   t.equal(frames.length, 0);
   t.ok(device.streaming, 'the stream stays on');
-  if (device instanceof ScriptedCaptureDevice) t.equal(device.copies, 0, 'no buffer was copied out of the driver');
+  t.equal(device.copies, 0, 'no buffer was copied out of the driver');
+});
+
+t.test('at a low demand the loop sleeps between conversions and sends fresh frames', async (t) => {
+  const { device, source, frames } = await setup(t);
+  source.setDemand(4);
+  await source.attach(device);
+  await until('8 conversions', () => frames.length >= 8);
+  await source.detach();
+  // A 60 Hz source for ≈ 2 s: ≈ 120 source frames. Waking per buffer would mean a wait per
+  // dequeued buffer; sleeping means about two waits per conversion.
+  t.ok(device.waits <= 3 * device.copies + 3, `${device.waits} waits for ${device.copies} conversions`);
+  t.ok(source.counters.dequeued > device.waits, `${source.counters.dequeued} buffers dequeued in ${device.waits} waits`);
+  // After a sleep the queue holds frames up to 250 ms old; the converted one must be the newest.
+  t.ok(device.copiedLag.every((lag) => lag <= 3), `lag behind the newest source frame: ${device.copiedLag.join(', ')}`);
+  const gaps = frames.slice(1).map((f, i) => f.sequence - frames[i]!.sequence);
+  t.ok(gaps.every((g) => g > 4), `consecutive conversions are sleeps apart, not queue neighbours (${gaps.join(', ')})`);
 });
 
 t.test('conversions follow the demanded rate, not the source rate', async (t) => {
-  const device = new ScriptedCaptureDevice();
-  const source = new V4l2FrameSource({ now: () => device.clock, frameWaitMs: 30 });
-  const frames: Frame[] = [];
-  source.on('frame', (f) => frames.push(f));
-  await device.open();
-  await source.start();
-  t.teardown(async () => {
-    await source.stop();
-    await source.detach();
-    await device.close();
-  });
-  source.setDemand(2);
+  const { device, source, frames } = await setup(t);
+  source.setDemand(5);
   await source.attach(device);
-  // 60 virtual frames per virtual second: 240 source frames are 4 s, so about 8 conversions.
-  await until('240 buffers', () => source.counters.dequeued >= 240, 20_000);
-  await source.detach();
-  const seconds = (source.counters.dequeued * device.virtualFrameMs) / 1000;
-  t.ok(frames.length >= Math.floor(seconds * 2) - 1 && frames.length <= Math.ceil(seconds * 2) + 1, `${frames.length} conversions in ${seconds.toFixed(1)} s at demand 2`);
+  await until('streaming', () => device.streaming);
+  const first = frames.length;
+  const startedAt = performance.now();
+  await sleep(2000);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const converted = frames.length - first;
+  t.ok(converted >= Math.floor(seconds * 5) - 2 && converted <= Math.ceil(seconds * 5) + 1, `${converted} conversions in ${seconds.toFixed(2)} s at demand 5`);
   t.equal(source.counters.converted, frames.length);
   t.equal(device.copies, frames.length, 'only the converted frames were copied');
+});
+
+t.test('more demand converts a frame at once instead of waiting for the old grid', async (t) => {
+  const { device, source, frames } = await setup(t, { idlePollMs: 5000 });
+  source.setDemand(1);
+  await source.attach(device);
+  await until('a frame', () => frames.length >= 1);
+  const before = frames.length;
+  source.setDemand(30);
+  await until('a frame after the demand rose (the loop was asleep for up to 1 s)', () => frames.length > before, 400);
+  t.ok(frames.length > before);
 });
 
 t.test('signal loss is an offline state; the signal coming back resumes capture', async (t) => {
@@ -156,4 +175,23 @@ t.test('renegotiate() answers with what the source sends', async (t) => {
   t.same(await source.renegotiate(), { state: 'no-sync' });
   await source.detach();
   await t.rejects(source.renegotiate(), { code: 'no-device' });
+});
+
+t.test('converted frames reuse a few RGB buffers instead of allocating one per frame', async (t) => {
+  const { device, source, frames } = await setup(t);
+  let held: { frame: Frame; pixels: Buffer; release: () => void } | undefined;
+  source.on('frame', (frame) => {
+    // Held during the synchronous delivery, as the hub and the HTTP streams do.
+    if (frames.length === 5) held = { frame, pixels: Buffer.from(frame.rgb), release: frame.hold!() };
+  });
+  source.setDemand(30);
+  await source.attach(device);
+  await until('15 frames', () => frames.length >= 15);
+  const memory = new Set(frames.map((f) => f.rgb.buffer));
+  t.ok(memory.size <= 4, `${frames.length} frames in ${memory.size} buffers`);
+  t.ok(frames.every((f) => typeof f.hold === 'function'), 'each frame can be held by whoever keeps it');
+  const h = held!;
+  t.ok(frames.slice(6).every((f) => f.rgb.buffer !== h.frame.rgb.buffer), 'a held buffer is not handed out again');
+  t.ok(h.frame.rgb.equals(h.pixels), 'and its pixels did not change');
+  h.release();
 });
