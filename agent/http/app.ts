@@ -32,6 +32,7 @@ const HTTP_STATUS: Partial<Record<AgentError['code'], number>> = {
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const log = (deps.logger ?? silentLogger).child('http');
   const stats: StreamStats = { open: 0, dropped: 0 };
+  const hubNow = deps.now ?? (() => performance.now());
   const app = express() as HttpApp;
   app.streamStats = stats;
   app.disable('x-powered-by');
@@ -45,7 +46,9 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   });
   app.get('/api/signal', (_req, res) => {
     const signal = deps.hub.signal();
-    res.set('Cache-Control', 'no-store').json({ ...signal, text: describeSignal(signal) });
+    // The hub keeps monotonic ms (immune to clock steps); people and scripts read wall-clock time.
+    const changedAt = new Date(Date.now() - (hubNow() - signal.changedAt)).toISOString();
+    res.set('Cache-Control', 'no-store').json({ ...signal, changedAt, text: describeSignal(signal) });
   });
   app.get('/', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-store').send(renderStatusPage(deps.hub.signal()));

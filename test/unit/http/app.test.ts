@@ -60,7 +60,12 @@ t.test('status API and page', async (t) => {
   t.match(page.body.toString(), /online, 320x240/);
   f.source.goOffline('no-sync');
   t.match((await get(`${f.url}/`)).body.toString(), /offline \(no-sync\)/);
-  t.match(JSON.parse((await get(`${f.url}/api/signal`)).body.toString()), { online: false, reason: 'no-sync' });
+  const before = Date.now();
+  f.source.goOffline('no-signal');
+  const signal = JSON.parse((await get(`${f.url}/api/signal`)).body.toString());
+  t.match(signal, { online: false, reason: 'no-signal' });
+  const changedAt = Date.parse(signal.changedAt);
+  t.ok(changedAt >= before - 50 && changedAt <= Date.now() + 50, `changedAt is the wall-clock time of the change (${signal.changedAt})`);
 });
 
 t.test('PPM stream: os-autoinst header rule, mode change, no leaked subscribers', async (t) => {
