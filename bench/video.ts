@@ -261,7 +261,8 @@ async function daemonRss() {
   const cli = path.join(opts.dist, 'agent/cli.js');
   const daemon = spawn(process.execPath, [...opts['node-option'], cli, 'serve', '--simulate', '--run-dir', runDir, '--http-listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NOTIFY_SOCKET: '' },
+    // The malloc setting of systemd/pikvm-agent.service (large buffers stay mmapped; README-video "RSS").
+    env: { ...process.env, NOTIFY_SOCKET: '', MALLOC_MMAP_THRESHOLD_: '131072' },
   });
   const base = `http://127.0.0.1:${port}`;
   try {

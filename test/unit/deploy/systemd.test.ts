@@ -120,4 +120,5 @@ t.test('the unit says what the design needs', async (t) => {
   t.ok(mib(one('Service.MemoryMax')) <= 512, 'MemoryMax leaves the Pi to kvmd');
   const heap = Number(/--max-old-space-size=(\d+)/.exec(one('Service.ExecStart'))?.[1]);
   t.ok(heap < mib(one('Service.MemoryHigh')), 'the V8 heap limit sits under MemoryHigh');
+  t.same(u.get('Service.Environment'), ['NODE_ENV=production', 'MALLOC_MMAP_THRESHOLD_=131072'], 'large frame buffers stay mmapped (RSS does not settle upward)');
 });
