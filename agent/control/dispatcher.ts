@@ -200,22 +200,24 @@ export class Dispatcher {
   }
 
   private lease(): LeasePort {
-    if (!this.deps.lease) throw new AgentError('not-supported', 'the kvmd hand-off is disabled (handoff.enabled: false)');
-    return this.deps.lease;
+    return present(this.deps.lease, 'the kvmd hand-off is disabled (handoff.enabled: false)');
   }
 
   private video(): VideoPort {
-    if (!this.deps.video) throw new AgentError('not-supported', 'the video source has no DV timings or EDID');
-    return this.deps.video;
+    return present(this.deps.video, 'the video source has no DV timings or EDID');
   }
 
   private kickstart(): KickstartPort {
-    if (!this.deps.kickstart) throw new AgentError('not-supported', 'kickstart serving is not configured');
-    return this.deps.kickstart;
+    return present(this.deps.kickstart, 'kickstart serving is not configured');
   }
 
   private sim(): SimPort {
-    if (!this.deps.sim) throw new AgentError('not-supported', 'sim commands exist only in the simulated PiKVM (serve --simulate)');
-    return this.deps.sim;
+    return present(this.deps.sim, 'sim commands exist only in the simulated PiKVM (serve --simulate)');
   }
+}
+
+/** An optional port, or `not-supported` naming why it is absent. */
+function present<T>(port: T | undefined, whyAbsent: string): T {
+  if (!port) throw new AgentError('not-supported', whyAbsent);
+  return port;
 }

@@ -199,14 +199,15 @@ export class V4l2FrameSource extends SignalledSource {
     for (let i = 0; i < MAX_DRAIN; i++) {
       const frame = await device.nextFrame(0, () => 'skip');
       if (frame === null) return false;
-      this.counters.dequeued++;
-      this.lastFrameAt = this.now();
-      if (this.resized(frame)) return true;
+      if (this.arrived(frame, this.now())) return true;
     }
     return false;
   }
 
-  private resized(frame: CaptureFrameInfo): boolean {
+  /** Books a dequeued buffer (the stream is alive); true when it has another size (the mode changed). */
+  private arrived(frame: CaptureFrameInfo, t: number): boolean {
+    this.counters.dequeued++;
+    this.lastFrameAt = t;
     const format = this.format;
     return format !== undefined && format.pixelformat !== 'MJPG' && (frame.width !== format.width || frame.height !== format.height);
   }
@@ -228,9 +229,7 @@ export class V4l2FrameSource extends SignalledSource {
     });
     const t = this.now();
     if (frame === null) return this.watchdogExpired(t);
-    this.counters.dequeued++;
-    this.lastFrameAt = t;
-    if (this.resized(frame)) return true;
+    if (this.arrived(frame, t)) return true;
     if (pixels !== undefined) await this.convert(pixels, frame, t);
     return false;
   }
@@ -238,9 +237,7 @@ export class V4l2FrameSource extends SignalledSource {
   private async convert(pixels: Buffer, info: CaptureFrameInfo, t: number): Promise<void> {
     await this.converter.convert(pixels, info, t, (frame) => {
       this.counters.converted++;
-      if (!this.signal.online || this.signal.width !== frame.width || this.signal.height !== frame.height) {
-        this.setSignal({ online: true, width: frame.width, height: frame.height });
-      }
+      this.setSignal({ online: true, width: frame.width, height: frame.height }); // no-op unless it changed
       this.emit('frame', frame);
     });
   }

@@ -76,6 +76,17 @@ export class V4l2Device {
     if (!r.ok) throw new V4l2Error(r.errno, name);
   }
 
+  /** Like `call`, but `nothingErrno` means "nothing there yet" (false) instead of an error. */
+  private callUnless(name: IoctlName, arg: Buffer, nothingErrno: string): boolean {
+    try {
+      this.call(name, arg);
+      return true;
+    } catch (e) {
+      if (e instanceof V4l2Error && e.errno === nothingErrno) return false;
+      throw e;
+    }
+  }
+
   private struct(name: StructName): StructBuffer {
     return new StructBuffer(this.abi, name);
   }
@@ -192,12 +203,7 @@ export class V4l2Device {
   /** The next pending event, or null when none is pending (ENOENT from VIDIOC_DQEVENT). */
   dequeueEvent(): V4l2Event | null {
     const s = this.struct('v4l2_event');
-    try {
-      this.call('VIDIOC_DQEVENT', s.bytes);
-    } catch (e) {
-      if (e instanceof V4l2Error && e.errno === 'ENOENT') return null;
-      throw e;
-    }
+    if (!this.callUnless('VIDIOC_DQEVENT', s.bytes, 'ENOENT')) return null;
     return {
       type: s.get('type'),
       changes: s.get('u.src_change.changes'),
@@ -258,12 +264,7 @@ export class V4l2Device {
   /** A filled buffer, or null when none is ready yet (EAGAIN on the non-blocking fd). */
   dequeueBuffer(): DequeuedBuffer | null {
     const s = this.bufferStruct(0);
-    try {
-      this.call('VIDIOC_DQBUF', s.bytes);
-    } catch (e) {
-      if (e instanceof V4l2Error && e.errno === 'EAGAIN') return null;
-      throw e;
-    }
+    if (!this.callUnless('VIDIOC_DQBUF', s.bytes, 'EAGAIN')) return null;
     return {
       index: s.get('index'),
       bytesused: s.get('bytesused'),
