@@ -4,7 +4,7 @@ import { runEdidCommand } from '../../../agent/video/edid/cli';
 import { makeEdid } from '../../../agent/video/edid/generate';
 import { readEdidFile, toHexText } from '../../../agent/video/edid/hexfile';
 import { parseEdid } from '../../../agent/video/edid/parse';
-import { memoryIo } from './tools';
+import { memoryIo } from './fixtures/tools';
 
 t.test('make writes hex to stdout by default, bin to --out on request', async (t) => {
   const m = memoryIo();

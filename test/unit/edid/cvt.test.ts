@@ -1,7 +1,7 @@
 import t from 'tap';
 import { cvtTiming, cvtVSyncLines } from '../../../agent/video/edid/cvt';
 import { type VideoTiming, hTotal, vTotal } from '../../../agent/video/edid/timing';
-import { runTool } from './tools';
+import { runTool } from './fixtures/tools';
 
 /** Parse the Modeline `cvt` prints: clock MHz, h active/sync start/sync end/total, v the same, polarities. */
 function cvtReference(width: number, height: number, hz: number, reduced: boolean): VideoTiming {

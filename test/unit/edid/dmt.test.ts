@@ -1,6 +1,6 @@
 import t from 'tap';
 import { DMT_MODES, findDmt } from '../../../agent/video/edid/dmt';
-import { runTool } from './tools';
+import { runTool } from './fixtures/tools';
 
 t.test('every DMT row equals edid-decode --dmt (borders folded into the porches)', async (t) => {
   for (const mode of DMT_MODES) {

@@ -6,7 +6,7 @@ import { cvtTiming } from '../../../agent/video/edid/cvt';
 import { makeEdid } from '../../../agent/video/edid/generate';
 import { parseEdid } from '../../../agent/video/edid/parse';
 import { lineRateHz, matchesRequest, refreshHz } from '../../../agent/video/edid/timing';
-import { runTool } from './tools';
+import { runTool } from './fixtures/tools';
 
 const REQUIRED_DMT: [number, number][] = [
   [640, 480],

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { makeEdid } from '../../../agent/video/edid/generate';
 import { readEdidFile, toHexText } from '../../../agent/video/edid/hexfile';
-import { runTool } from './tools';
+import { runTool } from './fixtures/tools';
 
 const edid = makeEdid({ width: 1280, height: 1024 }).bytes;
 

@@ -5,7 +5,7 @@ import { DMT_MODES } from '../../../agent/video/edid/dmt';
 import { makeEdid } from '../../../agent/video/edid/generate';
 import { parseEdid, validateEdid } from '../../../agent/video/edid/parse';
 import { summarizeEdid } from '../../../agent/video/edid/summary';
-import { runTool } from './tools';
+import { runTool } from './fixtures/tools';
 
 const good = () => Uint8Array.from(makeEdid({ width: 1024, height: 768 }).bytes);
 

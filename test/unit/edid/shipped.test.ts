@@ -8,7 +8,7 @@ import t from 'tap';
 import { runEdidCommand } from '../../../agent/video/edid/cli';
 import { readEdidFile } from '../../../agent/video/edid/hexfile';
 import { parseEdid } from '../../../agent/video/edid/parse';
-import { memoryIo, runTool } from './tools';
+import { memoryIo, runTool } from './fixtures/tools';
 
 const EDID_DIR = join(__dirname, '..', '..', '..', 'edid');
 
