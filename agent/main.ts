@@ -181,10 +181,11 @@ export class Agent {
     return {
       agent: { version: AGENT_VERSION, simulated: this.sim !== null, since: this.startedAt.toISOString() },
       lease: this.lease?.status() ?? null,
+      control: { clients: this.control.clientCount },
       usb: await this.session.status(),
       hid: { screen: this.hid.screenSize(), pointer: this.hid.pointerPosition(), leds: this.hid.ledState() },
       storage: await this.session.storageStatus(),
-      video: { source: this.sim ? 'sim' : this.config.video.source, signal: this.hub.signal(), subscribers: this.hub.subscriberCount, device: this.video.status() },
+      video: { source: this.sim ? 'sim' : this.config.video.source, signal: this.hub.signalReport(), subscribers: this.hub.subscriberCount, device: this.video.status() },
       kickstart: { fetches: this.fetchLog.entries() },
       sim: this.sim ? this.sim.sut.status() : undefined,
     };

@@ -42,6 +42,11 @@ export class ControlServer {
     private readonly logger: Logger,
   ) {}
 
+  /** Control connections open now (the status page shows them). */
+  get clientCount(): number {
+    return this.connections.size;
+  }
+
   async start(): Promise<void> {
     if (this.server) return;
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));

@@ -28,8 +28,10 @@ export interface LeaseStatus {
   holder: string | null;
   /** ISO time the lease was acquired (or began to be). */
   since: string | null;
-  /** Milliseconds until the idle release; null when no idle timer runs. */
-  idleReleaseInMs: number | null;
+  /** ISO time of the idle release; null when no idle timer runs (not held, or a client is attached). */
+  idleReleaseAt: string | null;
+  /** Seconds until then, rounded up (a countdown for people); null with `idleReleaseAt`. */
+  idleReleaseInS: number | null;
   stoppedServices: string[];
   takenSteps: string[];
   cooperativeVideo: boolean;
@@ -129,11 +131,13 @@ export class Lease {
 
   status(): LeaseStatus {
     const r = this.record;
+    const deadline = this.idleDeadline;
     return {
       state: r ? r.phase : 'idle',
       holder: r ? r.holder : null,
       since: r ? new Date(r.since).toISOString() : null,
-      idleReleaseInMs: this.idleDeadline === null ? null : Math.max(0, this.idleDeadline - this.clock.now()),
+      idleReleaseAt: deadline === null ? null : new Date(deadline).toISOString(),
+      idleReleaseInS: deadline === null ? null : Math.ceil(Math.max(0, deadline - this.clock.now()) / 1000),
       stoppedServices: r ? [...r.stoppedServices] : [],
       takenSteps: r ? [...r.takenSteps] : [],
       cooperativeVideo: r ? r.cooperativeVideo : this.options.cooperativeVideo,

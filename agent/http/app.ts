@@ -11,7 +11,7 @@ import { silentLogger } from '../log';
 import type { HttpDeps } from './deps';
 import { frameRoutes } from './frames';
 import { streamRoutes, type StreamStats } from './streams';
-import { describeSignal, renderStatusPage } from './status-page';
+import { STATUS_PAGE } from './status-page';
 
 export type { HttpDeps } from './deps';
 
@@ -32,7 +32,6 @@ const HTTP_STATUS: Partial<Record<AgentError['code'], number>> = {
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const log = (deps.logger ?? silentLogger).child('http');
   const stats: StreamStats = { open: 0, dropped: 0 };
-  const hubNow = deps.now ?? (() => performance.now());
   const app = express() as HttpApp;
   app.streamStats = stats;
   app.disable('x-powered-by');
@@ -45,13 +44,10 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     res.set('Cache-Control', 'no-store').json(await deps.status());
   });
   app.get('/api/signal', (_req, res) => {
-    const signal = deps.hub.signal();
-    // The hub keeps monotonic ms (immune to clock steps); people and scripts read wall-clock time.
-    const changedAt = new Date(Date.now() - (hubNow() - signal.changedAt)).toISOString();
-    res.set('Cache-Control', 'no-store').json({ ...signal, changedAt, text: describeSignal(signal) });
+    res.set('Cache-Control', 'no-store').json(deps.hub.signalReport());
   });
   app.get('/', (_req, res) => {
-    res.type('html').set('Cache-Control', 'no-store').send(renderStatusPage(deps.hub.signal()));
+    res.type('html').set('Cache-Control', 'no-store').send(STATUS_PAGE);
   });
 
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -4,7 +4,7 @@
 import type { Logger } from '../log';
 import type { FrameHub } from '../video/frame-hub';
 
-export type FrameHubView = Pick<FrameHub, 'latest' | 'snapshot' | 'subscribe' | 'signal' | 'maxFps'>;
+export type FrameHubView = Pick<FrameHub, 'latest' | 'snapshot' | 'subscribe' | 'signal' | 'signalReport' | 'maxFps'>;
 
 export interface HttpDeps {
   hub: FrameHubView;

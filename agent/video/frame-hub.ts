@@ -20,6 +20,7 @@ import { silentLogger } from '../log';
 import { AgentError } from '../errors';
 import type { Frame, FrameSource, OfflineReason, SignalState } from './frame';
 import { type Release, holdPixels } from './rgb-pool';
+import { type SignalReport, signalReport } from './signal-report';
 import { renderNoSignal } from './sources/pattern';
 
 /**
@@ -113,6 +114,11 @@ export class FrameHub {
 
   signal(): SignalState {
     return { ...this.state };
+  }
+
+  /** The signal for status documents: wall-clock time of the last change and a sentence. */
+  signalReport(): SignalReport {
+    return signalReport(this.state, this.now());
   }
 
   get subscriberCount(): number {

@@ -157,18 +157,21 @@ t.test('idle release: counts down with no client and no command, touch() restart
   const r = rig({ idleReleaseMs: 60_000 });
   t.teardown(r.cleanup);
   await r.lease.acquire('a');
-  t.equal(r.lease.status().idleReleaseInMs, 60_000);
-  r.clock.advance(59_999);
+  const start = r.clock.now();
+  t.match(r.lease.status(), { idleReleaseInS: 60, idleReleaseAt: new Date(start + 60_000).toISOString() });
+  r.clock.advance(59_001);
+  t.equal(r.lease.status().idleReleaseInS, 1, 'a countdown in whole seconds, rounded up');
+  r.clock.advance(998);
   await settle();
   t.equal(r.lease.status().state, 'held');
   r.lease.touch();
   r.clock.advance(30_000);
   await settle();
   t.equal(r.lease.status().state, 'held', 'the command reset the timer');
-  t.equal(r.lease.status().idleReleaseInMs, 30_000);
+  t.match(r.lease.status(), { idleReleaseInS: 30, idleReleaseAt: new Date(r.clock.now() + 30_000).toISOString() });
 
   const detach = r.lease.attachClient();
-  t.equal(r.lease.status().idleReleaseInMs, null, 'no countdown while a client is attached');
+  t.match(r.lease.status(), { idleReleaseInS: null, idleReleaseAt: null }, 'no countdown while a client is attached');
   t.equal(r.clock.pending(), 0);
   r.clock.advance(3_600_000);
   await settle();
@@ -176,7 +179,7 @@ t.test('idle release: counts down with no client and no command, touch() restart
   detach();
   detach();
   t.equal(r.lease.status().clients, 0, 'detaching twice counts once');
-  t.equal(r.lease.status().idleReleaseInMs, 60_000);
+  t.equal(r.lease.status().idleReleaseInS, 60);
   r.clock.advance(60_000);
   await settle(() => r.lease.status().state === 'idle');
   assertBackToKvmd(t, r);
@@ -187,7 +190,7 @@ t.test('idle release disabled with 0', async (t) => {
   const r = rig({ idleReleaseMs: 0 });
   t.teardown(r.cleanup);
   await r.lease.acquire('a');
-  t.equal(r.lease.status().idleReleaseInMs, null);
+  t.match(r.lease.status(), { idleReleaseInS: null, idleReleaseAt: null });
   t.equal(r.clock.pending(), 0);
   await r.lease.release();
 });

@@ -52,18 +52,21 @@ t.test('status API and page', async (t) => {
   t.teardown(() => f.close());
   const s = await get(`${f.url}/api/status`);
   t.equal(s.status, 200);
-  t.match(JSON.parse(s.body.toString()), { signal: { online: true, width: 320, height: 240 } });
+  t.match(JSON.parse(s.body.toString()), { signal: { online: true, width: 320, height: 240, text: 'online, 320x240', changedAt: /^\d{4}-\d\d-\d\dT/ } });
   const page = await get(`${f.url}/`);
   t.equal(page.status, 200);
   t.match(page.headers['content-type'], /text\/html/);
-  t.match(page.body.toString(), /<img id="preview" src="\/frame.jpg"/);
-  t.match(page.body.toString(), /online, 320x240/);
-  f.source.goOffline('no-sync');
-  t.match((await get(`${f.url}/`)).body.toString(), /offline \(no-sync\)/);
+  t.equal(page.headers['cache-control'], 'no-store');
+  const html = page.body.toString();
+  t.match(html, /<img id="preview" src="frame.jpg"/);
+  t.match(html, /fetch\('api\/status'/);
+  t.match(html, /'frame.jpg\?t='/);
+  // Behind the nginx add-on the page is /agent/: an absolute path would reach kvmd, not the agent.
+  t.same(html.match(/(?:src|href)="\/[^"]*"|['"(`]\/(?:frame|api|stream|ks)[^'"`)]*/g), null, 'no absolute URL in the page');
   const before = Date.now();
   f.source.goOffline('no-signal');
   const signal = JSON.parse((await get(`${f.url}/api/signal`)).body.toString());
-  t.match(signal, { online: false, reason: 'no-signal' });
+  t.match(signal, { online: false, reason: 'no-signal', text: 'offline (no-signal), last mode 320x240' });
   const changedAt = Date.parse(signal.changedAt);
   t.ok(changedAt >= before - 50 && changedAt <= Date.now() + 50, `changedAt is the wall-clock time of the change (${signal.changedAt})`);
 });
