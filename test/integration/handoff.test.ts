@@ -85,3 +85,27 @@ t.test('a restart after a crash mid-lease gives the devices back first', async (
   t.equal(second.lease!.status().state, 'idle');
   await t.rejects(fs.access(path.join(first.dir, 'run2', 'lease.json')), 'the lease file is gone');
 });
+
+t.test('status: times as ISO wall-clock, the idle countdown in seconds, control clients counted', async (t) => {
+  const { socketPath, agent } = await startSimAgent(t);
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+  const c = await LineClient.connect(socketPath);
+  t.teardown(() => c.close());
+  t.match(await c.send('acquire job-7'), /^ok /);
+  const held = JSON.parse((await c.send('status')).replace(/^ok /, ''));
+  t.match(held, {
+    agent: { since: ISO },
+    lease: { state: 'held', holder: 'job-7', since: ISO, idleReleaseAt: null, idleReleaseInS: null, clients: 1 },
+    control: { clients: 1 },
+    video: { signal: { online: true, changedAt: ISO, text: 'online, 1024x768' } },
+  });
+  t.ok(Math.abs(Date.parse(held.video.signal.changedAt) - Date.now()) < 3_600_000, `changedAt is wall-clock time (${held.video.signal.changedAt})`);
+  c.close();
+  for (let i = 0; i < 50 && agent.lease!.status().clients > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const idle = (await agent.status()) as { lease: { idleReleaseAt: string; idleReleaseInS: number }; control: { clients: number } };
+  t.equal(idle.control.clients, 0);
+  t.match(idle.lease, { idleReleaseAt: ISO, idleReleaseInS: Number }, 'the countdown runs once the last client left');
+  t.ok(idle.lease.idleReleaseInS > 0 && idle.lease.idleReleaseInS <= 600, `whole seconds up to handoff.idle_release_s (${idle.lease.idleReleaseInS})`);
+  const left = (Date.parse(idle.lease.idleReleaseAt) - Date.now()) / 1000;
+  t.ok(left > 0 && left <= 600, `idleReleaseAt is the wall-clock time of the release, ahead by at most 600 s (${left} s)`);
+});
