@@ -3,8 +3,11 @@
  * `make-needles.ts` drives a simulated agent into each state and saves the frame as the needle's
  * PNG, so needles are pixel-exact frames of the same pipeline os-autoinst reads (rgb24 → NUT →
  * PPM is lossless). Areas are computed from the SUT's text grid and target box. The `-1080p`
- * needles show the SUT at 1920×1080 as os-autoinst matches it: scaled to XRES×YRES (1024×768) by
- * its own tinycv (`backend/baseclass.pm`, enqueue_screenshot), so their areas are scaled too.
+ * needles show the SUT at 1920×1080 as os-autoinst matches it, scaled to XRES×YRES (1024×768), so
+ * their areas are scaled too. Who scales depends on the path: the NUT stream opened at 1024×768
+ * (sharp, agent/http/streams.ts) for Debian's os-autoinst, os-autoinst's tinycv
+ * (`backend/baseclass.pm`, enqueue_screenshot) for native PPM frames. Scaled text differs between
+ * the two (83% similar); a solid box with its edges matches either, so these needles hold only the box.
  */
 import { TARGET } from '../../agent/sim/sut';
 
@@ -53,12 +56,11 @@ function scaled(x: number, y: number, width: number, height: number, pad = 0): A
 }
 
 /**
- * The 1920×1080 target with a margin of background: at this size and nowhere else (the
- * 1024×768 box is 160×80), so it also proves the mode; last, so assert_and_click clicks its centre.
+ * The 1920×1080 target with a margin of background: a box of this size exists at 1920×1080 and
+ * nowhere else (the 1024×768 box is 160×80), so it also proves the mode; assert_and_click clicks
+ * its centre. Blue before the click, green after: the green one proves the click hit.
  */
 const target1080p = scaled(FULL_HD.width - TARGET.marginRight, FULL_HD.height - TARGET.marginBottom, TARGET.width, TARGET.height, 5);
-const banner1080p = scaled(0, 0, 'pikvm-agent virtual SUT 1920x1080'.length * GLYPH_W, GLYPH_H);
-const clickedLine1080p = scaled(0, GLYPH_H, 'target clicked at'.length * GLYPH_W, GLYPH_H);
 
 export const NEEDLES: Record<string, Area[]> = {
   'sut-boot': [banner, row(1, 'click the blue box'.length), row(4, 32), targetCorner],
@@ -69,8 +71,8 @@ export const NEEDLES: Record<string, Area[]> = {
   'sut-target': [wholeTarget],
   'sut-target-clicked': [row(1, 'target clicked at'.length), targetCorner],
   'no-signal': [{ xpos: 0, ypos: 0, width: SCREEN.width, height: SCREEN.height, type: 'match' }],
-  'sut-target-1080p': [banner1080p, target1080p],
-  'sut-target-clicked-1080p': [clickedLine1080p, target1080p],
+  'sut-target-1080p': [target1080p],
+  'sut-target-clicked-1080p': [target1080p],
 };
 
 /** Needles whose PNG is a FULL_HD frame scaled to SCREEN. */

@@ -34,12 +34,15 @@ async function okJson<T>(c: LineClient, line: string): Promise<T> {
   return JSON.parse(reply.slice(3)) as T;
 }
 
-/** Switch the virtual SUT's mode and wait (bounded) until the capture side delivers it. */
-async function switchMode(c: LineClient, mode: Size): Promise<void> {
+/** A simulated agent whose SUT runs `mode` (the capture side delivering it), and a connection in the default space. */
+async function sutAt(t: Test, mode: Size, overrides: string[] = []): Promise<{ agent: SimAgentFixture; c: LineClient }> {
+  const agent = await startSimAgent(t, overrides);
+  const c = await LineClient.connect(agent.socketPath);
+  t.teardown(() => c.close());
   if ((await c.send(`sim mode ${mode.width} ${mode.height}`)) !== 'ok') throw new Error('sim mode refused');
   for (let i = 0; i < 200; i++) {
     const s = await okJson<{ video: { signal: { online: boolean } & Partial<Size> } }>(c, 'status');
-    if (s.video.signal.online && s.video.signal.width === mode.width && s.video.signal.height === mode.height) return;
+    if (s.video.signal.online && s.video.signal.width === mode.width && s.video.signal.height === mode.height) return { agent, c };
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`the capture never delivered ${mode.width}x${mode.height}`);
@@ -66,10 +69,7 @@ for (const mode of [
   { width: 800, height: 600 },
 ]) {
   t.test(`SUT at ${mode.width}x${mode.height}: os-autoinst's 1024x768 corners and centre land on the SUT's`, async (t) => {
-    const agent = await startSimAgent(t);
-    const c = await LineClient.connect(agent.socketPath);
-    t.teardown(() => c.close());
-    await switchMode(c, mode);
+    const { agent, c } = await sutAt(t, mode);
     const right = mode.width - 1;
     const bottom = mode.height - 1;
     t.same(await landing(agent, c, 0, 0), { x: 0, y: 0 }, 'top-left');
@@ -88,12 +88,10 @@ for (const mode of [
 }
 
 t.test('screen W H: one connection in the SUT\'s own pixels, another in os-autoinst\'s space, on the same agent', async (t) => {
-  const agent = await startSimAgent(t);
-  const job = await LineClient.connect(agent.socketPath);
-  const person = await LineClient.connect(agent.socketPath);
-  t.teardown(() => (job.close(), person.close()));
   const mode = { width: 1920, height: 1080 };
-  await switchMode(job, mode);
+  const { agent, c: job } = await sutAt(t, mode);
+  const person = await LineClient.connect(agent.socketPath);
+  t.teardown(() => person.close());
   t.equal(await person.send('screen 1920 1080'), 'ok');
   t.same(await landing(agent, person, 1919, 1079), { x: 1919, y: 1079 }, 'the person: the SUT\'s own corner');
   t.same(await landing(agent, person, 960, 540), { x: 960, y: 540 }, 'the person: its own pixel');
@@ -111,20 +109,14 @@ t.test('screen W H: one connection in the SUT\'s own pixels, another in os-autoi
 });
 
 t.test('hid.screen_width/height set the space every connection starts with', async (t) => {
-  const agent = await startSimAgent(t, ['hid.screen_width=1280', 'hid.screen_height=1024']);
-  const c = await LineClient.connect(agent.socketPath);
-  t.teardown(() => c.close());
   const mode = { width: 800, height: 600 };
-  await switchMode(c, mode);
+  const { agent, c } = await sutAt(t, mode, ['hid.screen_width=1280', 'hid.screen_height=1024']);
   t.same(await landing(agent, c, 1279, 1023), { x: 799, y: 599 });
   near(t, await landing(agent, c, 1023, 767), { x: 1023, y: 767 }, { width: 1280, height: 1024 }, mode, 'not the corner: 1023,767 of 1280x1024');
 });
 
 t.test('past the edge is the edge (ok); not a pixel at all is bad-argument; one reply each', async (t) => {
-  const agent = await startSimAgent(t);
-  const c = await LineClient.connect(agent.socketPath);
-  t.teardown(() => c.close());
-  await switchMode(c, { width: 1920, height: 1080 });
+  const { agent, c } = await sutAt(t, { width: 1920, height: 1080 });
   // A test's mouse_set past XRES, or mouse_hide with a negative border_offset (consoles/video_base.pm).
   t.same(await landing(agent, c, 1033, 777), { x: 1919, y: 1079 });
   t.same(await landing(agent, c, 65535, 0), { x: 1919, y: 0 });
@@ -135,10 +127,7 @@ t.test('past the edge is the edge (ok); not a pixel at all is bad-argument; one 
 
 t.test('pikvm-agent input --screen WxH: the space for its connection, and only the client\'s own lines are answered', async (t) => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-  const agent = await startSimAgent(t);
-  const c = await LineClient.connect(agent.socketPath);
-  t.teardown(() => c.close());
-  await switchMode(c, { width: 800, height: 600 });
+  const { agent, c } = await sutAt(t, { width: 800, height: 600 });
   const lines = ['mouse_move 1279 1023', 'mouse_button 1', 'mouse_button 0'];
   const r = await run([process.execPath, CLI, 'input', '--screen', '1280x1024'], { socket: agent.socketPath, stdin: lines });
   t.equal(r.code, 0, r.stderr);
@@ -156,10 +145,7 @@ t.test('pikvm-agent input --screen WxH: the space for its connection, and only t
 
 t.test('the worker kit\'s pikvm-input passes the job\'s XRES×YRES from vars.json in its working directory', async (t) => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
-  const agent = await startSimAgent(t);
-  const c = await LineClient.connect(agent.socketPath);
-  t.teardown(() => c.close());
-  await switchMode(c, { width: 1920, height: 1080 });
+  const { agent } = await sutAt(t, { width: 1920, height: 1080 });
   const cmds = path.join(agent.dir, 'cmds');
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
   const code = await runWorkerKit(
