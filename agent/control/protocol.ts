@@ -49,8 +49,10 @@ export type Command =
 
 /**
  * Pixel coordinates are bounded so nothing downstream sees absurd values; within the bound, a
- * position past the client space's edge is clamped to it (HidService.pointerMove), as the VNC path
- * os-autoinst tests were written against does: QEMU clamps what its VNC server receives.
+ * position past the client space's edge is clamped to it (HidService.pointerMove) rather than
+ * refused: upstream os-autoinst dies on any reply but `ok` (consoles/video_stream.pm), and its
+ * VNC path sends such a move (a test's mouse_set past XRES) without complaint. Its own wiggle
+ * (consoles/video_base.pm, _mouse_move: ±5 px towards the centre) never leaves the space.
  */
 const MAX_COORDINATE = 65535;
 /** Mouse button bits: 1 left, 2 right, 4 middle, 8 back, 16 forward (os-autoinst sends 0, 1, 2, 4). */
