@@ -10,8 +10,9 @@ const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
 
   serve [--config F] [--simulate] [--control-socket P] [--set key.path=value]…
                       run the daemon (--simulate: the built-in simulated PiKVM, no hardware)
-  input               stdin lines → control socket → one reply per line on stdout; exit 0 on EOF
-                      (what a worker's GENERAL_HW_INPUT_CMD runs)
+  input [--screen WxH] stdin lines → control socket → one reply per line on stdout; exit 0 on EOF
+                      (what a worker's GENERAL_HW_INPUT_CMD runs); --screen: mouse_move positions
+                      are in a WxH space (os-autoinst's XRES×YRES) instead of hid.screen_width×height
   ctl COMMAND…        send one control command, print its reply; exit 1 on error
   print-config [--config F] [--set key.path=value]…
                       print the effective configuration
@@ -86,9 +87,12 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'input': {
-      if (rest.length) throw new UsageError('input takes no arguments');
+      const { values, positionals } = parseArgs({ args: rest, options: { screen: { type: 'string' } }, strict: true, allowPositionals: true });
+      if (positionals.length) throw new UsageError('input takes no arguments but --screen WxH');
+      const size = values.screen === undefined ? undefined : /^(\d{1,5})x(\d{1,5})$/.exec(values.screen);
+      if (size === null) throw new UsageError(`--screen is WIDTHxHEIGHT like 1024x768, got ${JSON.stringify(values.screen)}`);
       const { runInput } = (require('./cli/client') as typeof import('./cli/client'));
-      return runInput(await clientSocketPath(), io);
+      return runInput(await clientSocketPath(), io, size && { width: Number(size[1]), height: Number(size[2]) });
     }
     case 'ctl': {
       const { runCtl } = (require('./cli/client') as typeof import('./cli/client'));

@@ -11,6 +11,7 @@ import type { AgentConfig } from './config';
 import type { InputPort, StoragePort } from './control/dispatcher';
 import { Dispatcher } from './control/dispatcher';
 import { ControlServer } from './control/server';
+import { ControlSessions } from './control/sessions';
 import { describe } from './errors';
 import { Gadget } from './gadget/gadget';
 import type { GadgetOptions } from './gadget/spec';
@@ -60,6 +61,8 @@ export class Agent {
   private readonly session: UsbSession;
   private readonly hid: HidService;
   private readonly control: ControlServer;
+  /** Each control connection's coordinate space, from `hid.screen_width`×`hid.screen_height`. */
+  private readonly sessions: ControlSessions;
   private readonly http: HttpServers;
   private readonly fetchLog = new FetchLog(50);
   private readonly notify: SdNotify;
@@ -89,21 +92,12 @@ export class Agent {
       keyboard: () => session.keyboard(),
       pointer: () => session.pointer(),
       isHostOnline: () => session.isHostOnline(),
-      screen: { width: config.hid.screen_width, height: config.hid.screen_height },
       logger: logger.child('hid'),
     });
-    const video = createVideo({
-      config,
-      paths,
-      sim: hw.sim,
-      onScreenSize: (width, height) => this.hid.setScreenSize(width, height),
-      logger: logger.child('video'),
-    });
+    // The pointer does not follow the capture mode: positions are in each client's space.
+    this.sessions = new ControlSessions({ width: config.hid.screen_width, height: config.hid.screen_height });
+    const video = createVideo({ config, paths, sim: hw.sim, logger: logger.child('video') });
     this.video = video;
-    // Whatever the source, the absolute pointer maps onto the screen the SUT sends now.
-    video.source.on('state', (state) => {
-      if (state.online && state.width && state.height) this.hid.setScreenSize(state.width, state.height);
-    });
     this.hub = new FrameHub({ source: video.source, logger: logger.child('video'), maxFps: config.video.max_fps });
     this.lease = config.handoff.enabled
       ? new Lease({
@@ -125,6 +119,7 @@ export class Agent {
       gadget: { reconnect: async () => (await this.devicesUp(), session.reconnect()) },
       storage: this.guardedStorage(storage),
       status: () => this.status(),
+      sessions: this.sessions,
       sim: hw.sim?.simPort(),
       lease: this.lease ?? undefined,
       kickstart,
@@ -178,14 +173,27 @@ export class Agent {
   }
 
   async status(): Promise<unknown> {
+    const signal = this.hub.signal();
     return {
       agent: { version: AGENT_VERSION, simulated: this.sim !== null, since: this.startedAt.toISOString() },
       lease: this.lease?.status() ?? null,
       control: { clients: this.control.clientCount },
       usb: await this.session.status(),
-      hid: { screen: this.hid.screenSize(), pointer: this.hid.pointerPosition(), leds: this.hid.ledState() },
+      hid: {
+        // `mouse_move` is in the client's space (`screen W H` per connection), whatever the capture mode.
+        space: this.sessions.initialSpace(),
+        clientSpaces: this.sessions.spaces(),
+        pointer: this.hid.pointerPosition(),
+        leds: this.hid.ledState(),
+      },
       storage: await this.session.storageStatus(),
-      video: { source: this.sim ? 'sim' : this.config.video.source, signal: this.hub.signalReport(), subscribers: this.hub.subscriberCount, device: this.video.status() },
+      video: {
+        source: this.sim ? 'sim' : this.config.video.source,
+        signal: this.hub.signalReport(),
+        mode: signal.online && signal.width && signal.height ? { width: signal.width, height: signal.height } : null,
+        subscribers: this.hub.subscriberCount,
+        device: this.video.status(),
+      },
       kickstart: { fetches: this.fetchLog.entries() },
       sim: this.sim ? this.sim.sut.status() : undefined,
     };
@@ -203,7 +211,7 @@ export class Agent {
     return {
       key: async (combo) => (await up(), hid.key(combo)),
       typeText: async (text) => (await up(), hid.typeText(text)),
-      pointerMove: async (x, y) => (await up(), hid.pointerMove(x, y)),
+      pointerMove: async (x, y, space) => (await up(), hid.pointerMove(x, y, space)),
       pointerButtons: async (mask) => (await up(), hid.pointerButtons(mask)),
       wheel: async (delta) => (await up(), hid.wheel(delta)),
       releaseAll: () => hid.releaseAll(),

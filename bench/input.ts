@@ -18,6 +18,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Dispatcher } from '../agent/control/dispatcher';
 import { ControlServer } from '../agent/control/server';
+import { ControlSessions } from '../agent/control/sessions';
 import { RecordingHidDevice } from '../agent/hid/recording';
 import { HidService } from '../agent/hid/service';
 import { silentLogger } from '../agent/log';
@@ -46,7 +47,6 @@ async function main(): Promise<void> {
     keyboard: () => keyboard,
     pointer: () => pointer,
     isHostOnline: async () => true,
-    screen: { width: 1024, height: 768 },
     logger: silentLogger,
   });
   await hid.start();
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     gadget: { reconnect: async () => undefined },
     storage: { attach: async () => undefined, eject: async () => undefined, status: async () => [] },
     status: async () => ({}),
+    sessions: new ControlSessions({ width: 1024, height: 768 }),
     logger: silentLogger,
   });
   const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine: 4096 }, silentLogger);

@@ -3,11 +3,14 @@
  * - `pikvm-agent input`: what a worker's GENERAL_HW_INPUT_CMD runs (over ssh). Copies stdin lines
  *   to the socket and replies to stdout, one per line, and exits 0 once stdin ends and every reply
  *   has arrived. os-autoinst closes stdin at job end and waits for us to exit
- *   (`backend/generalhw.pm`), so EOF must end the process.
+ *   (`backend/generalhw.pm`), so EOF must end the process. Upstream os-autoinst reads exactly one
+ *   `ok` per line it sent (`consoles/video_stream.pm`, PR #2514): with `--screen WxH` the
+ *   `screen W H` line is ours, so its reply is read here and never reaches stdout.
  * - `pikvm-agent ctl WORDS…`: one command, prints its reply, exit 1 on `error:`.
  */
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ScreenSize } from '../hid/space';
 
 /** How long a client keeps trying while the daemon is (re)starting. */
 const CONNECT_PATIENCE_MS = 10_000;
@@ -42,28 +45,59 @@ export interface ClientIo {
   stderr: NodeJS.WritableStream;
 }
 
-/** `pikvm-agent input`: resolves to the exit code. */
-export async function runInput(socketPath: string, io: ClientIo): Promise<number> {
-  let socket: net.Socket;
+/** Send one line on an open connection and read its reply line (nothing else may be in flight). */
+function exchangeOne(socket: net.Socket, line: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]); // bytes until the newline: a UTF-8 character may span chunks
+      const nl = buffered.indexOf(0x0a);
+      if (nl < 0) return;
+      done();
+      resolve(buffered.subarray(0, nl).toString('utf8'));
+    };
+    const onEnd = () => (done(), reject(new Error('the agent closed the connection without a reply')));
+    const onError = (e: Error) => (done(), reject(e));
+    const done = () => {
+      socket.off('data', onData);
+      socket.off('close', onEnd);
+      socket.off('error', onError);
+    };
+    socket.on('data', onData);
+    socket.once('close', onEnd);
+    socket.once('error', onError);
+    socket.write(line + '\n');
+  });
+}
+
+/** `pikvm-agent input [--screen WxH]`: resolves to the exit code. */
+export async function runInput(socketPath: string, io: ClientIo, screen?: ScreenSize): Promise<number> {
+  let socket: net.Socket | undefined;
   try {
     socket = await connectControl(socketPath);
+    if (screen) {
+      const reply = await exchangeOne(socket, `screen ${screen.width} ${screen.height}`);
+      if (reply !== 'ok') throw new Error(`--screen ${screen.width}x${screen.height}: ${reply}`);
+    }
   } catch (e) {
+    socket?.destroy();
     io.stderr.write(`pikvm-agent input: ${(e as Error).message}\n`);
     return 1;
   }
+  const connection = socket;
   return new Promise<number>((resolve) => {
     let stdinEnded = false;
-    io.stdin.on('data', (chunk) => socket.write(chunk));
+    io.stdin.on('data', (chunk) => connection.write(chunk));
     io.stdin.once('end', () => {
       stdinEnded = true;
-      socket.end(); // half-close: the daemon answers what it has, then closes
+      connection.end(); // half-close: the daemon answers what it has, then closes
     });
-    socket.on('data', (chunk) => io.stdout.write(chunk));
-    socket.once('error', (e) => {
+    connection.on('data', (chunk) => io.stdout.write(chunk));
+    connection.once('error', (e) => {
       io.stderr.write(`pikvm-agent input: connection lost: ${e.message}\n`);
       resolve(1);
     });
-    socket.once('close', (hadError) => {
+    connection.once('close', (hadError) => {
       if (hadError) return;
       if (!stdinEnded) {
         io.stderr.write('pikvm-agent input: the agent closed the connection\n');
@@ -76,21 +110,11 @@ export async function runInput(socketPath: string, io: ClientIo): Promise<number
 /** Send one line and return the one reply line. */
 export async function request(socketPath: string, line: string, patienceMs = CONNECT_PATIENCE_MS): Promise<string> {
   const socket = await connectControl(socketPath, patienceMs);
-  return new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => {
-      buffered += text;
-      const nl = buffered.indexOf('\n');
-      if (nl >= 0) {
-        socket.destroy();
-        resolve(buffered.slice(0, nl));
-      }
-    });
-    socket.once('error', reject);
-    socket.once('close', () => reject(new Error('the agent closed the connection without a reply')));
-    socket.end(line + '\n');
-  });
+  try {
+    return await exchangeOne(socket, line);
+  } finally {
+    socket.destroy();
+  }
 }
 
 /** `pikvm-agent ctl WORDS…`: resolves to the exit code. */

@@ -33,12 +33,10 @@ export interface VideoSetupDeps {
   config: AgentConfig;
   paths: Paths;
   sim: SimulatedPikvm | null;
-  /** The source's resolution changed: the absolute pointer maps onto the new screen. */
-  onScreenSize: (width: number, height: number) => void;
   logger: Logger;
 }
 
-export function createVideo({ config, paths, sim, onScreenSize, logger }: VideoSetupDeps): VideoSetup {
+export function createVideo({ config, paths, sim, logger }: VideoSetupDeps): VideoSetup {
   if (sim) {
     const port = new SimVideoPort({ sut: sim.sut, edidFile: config.video.edid, logger });
     return { source: new SimulatedHdmiSource({ screen: () => sim.sut.screen() }), port, step: undefined, status: () => ({ edid: port.edid ?? null }) };
@@ -54,7 +52,6 @@ export function createVideo({ config, paths, sim, onScreenSize, logger }: VideoS
     runDir: paths.runDir,
     source,
     logger,
-    onScreenSize,
   });
   return { source, port: owner, step: owner.takeoverStep(), status: () => owner.status() };
 }

@@ -12,6 +12,7 @@ import {
   DEFAULT_VIDEO_DEVICE,
   SYSTEM_PATHS,
 } from '../platform/paths';
+import { SPACE_MAX, SPACE_MIN } from '../hid/space';
 import { bool, Field, int, list, listen, mode, oneOf, path, str, stringMap, u16 } from './types';
 
 /** A configfs directory or template name: no separators, not `.`/`..`. */
@@ -48,8 +49,9 @@ export const SCHEMA = {
     max_power: int(0, 500).default(250), // mA; USB 2.0 bus power is at most 500 mA
   },
   hid: {
-    screen_width: int(16, 8192).default(1024),
-    screen_height: int(16, 8192).default(768),
+    // The clients' coordinate space for `mouse_move` (os-autoinst's XRES×YRES), not the SUT's mode.
+    screen_width: int(SPACE_MIN, SPACE_MAX).default(1024),
+    screen_height: int(SPACE_MIN, SPACE_MAX).default(768),
   },
   storage: {
     luns: int(1, 8).default(1), // f_mass_storage FSG_MAX_LUNS is 16; we expose at most 8

@@ -4,16 +4,19 @@
  * so a combo or a `type` from one client never interleaves with another client's reports.
  */
 import { AgentError } from '../errors';
+import type { ScreenSize } from '../hid/space';
 import type { Logger } from '../log';
 import { Mutex } from './mutex';
 import { type Command, parseCommand } from './protocol';
 import { errorReply, okReply } from './reply';
+import type { ControlSession, ControlSessions } from './sessions';
 
-/** Keyboard and pointer, as the HID service offers them. Coordinates are screen pixels. */
+/** Keyboard and pointer, as the HID service offers them. */
 export interface InputPort {
   key(combo: string): Promise<void>;
   typeText(text: string): Promise<void>;
-  pointerMove(x: number, y: number): Promise<void>;
+  /** (x, y) in the client's coordinate space `space`, not in the SUT's mode. */
+  pointerMove(x: number, y: number, space: ScreenSize): Promise<void>;
   pointerButtons(mask: number): Promise<void>;
   wheel(delta: number): Promise<void>;
   /** Release every key and button; must not throw. */
@@ -79,6 +82,8 @@ export interface DispatcherDeps {
   gadget: GadgetPort;
   storage: StoragePort;
   status: () => Promise<unknown>;
+  /** Per-connection settings (the coordinate space). */
+  sessions: ControlSessions;
   sim?: SimPort | undefined;
   lease?: LeasePort | undefined;
   kickstart?: KickstartPort | undefined;
@@ -94,25 +99,25 @@ export class Dispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
-  /** Parse and execute one line; resolves to its single reply line (without the newline). */
-  handleLine(line: string): Promise<string> {
+  /** Parse and execute one line of `session`'s connection; resolves to its single reply line (without the newline). */
+  handleLine(line: string, session: ControlSession): Promise<string> {
     let command: Command;
     try {
       command = parseCommand(line);
     } catch (e) {
       return Promise.resolve(errorReply(e));
     }
-    return this.mutex.run(() => this.execute(command));
+    return this.mutex.run(() => this.execute(command, session));
   }
 
   /** `kickstart set NAME` with its body (the lines after it, up to the `.` line). */
-  handleBody(name: string, body: string): Promise<string> {
-    return this.mutex.run(() => this.execute({ kind: 'kickstart-set', name, body }));
+  handleBody(name: string, body: string, session: ControlSession): Promise<string> {
+    return this.mutex.run(() => this.execute({ kind: 'kickstart-set', name, body }, session));
   }
 
-  /** A control connection opened; the returned function is called when it closes. */
-  attachClient(): () => void {
-    return this.deps.lease?.attachClient() ?? (() => undefined);
+  /** A control connection opened; close the returned session when it closes. */
+  attachClient(): ControlSession {
+    return this.deps.sessions.start(this.deps.lease?.attachClient());
   }
 
   /** Release everything a disconnected client may have left pressed, in turn with other commands. */
@@ -120,9 +125,9 @@ export class Dispatcher {
     return this.mutex.run(() => this.deps.input.releaseAll());
   }
 
-  private async execute(command: Command): Promise<string> {
+  private async execute(command: Command, session: ControlSession): Promise<string> {
     try {
-      const value = await this.run(command);
+      const value = await this.run(command, session);
       return okReply(value);
     } catch (e) {
       if (INPUT_KINDS.has(command.kind)) await this.deps.input.releaseAll();
@@ -133,7 +138,7 @@ export class Dispatcher {
     }
   }
 
-  private async run(c: Command): Promise<unknown> {
+  private async run(c: Command, session: ControlSession): Promise<unknown> {
     const { input, gadget, storage } = this.deps;
     switch (c.kind) {
       case 'key':
@@ -143,7 +148,11 @@ export class Dispatcher {
         if (c.enter) await input.key('ret');
         return undefined;
       case 'mouse-move':
-        return void (await input.pointerMove(c.x, c.y));
+        return void (await input.pointerMove(c.x, c.y, session.space));
+      case 'screen':
+        if (!c.size) return { ...session.space };
+        session.space = { ...c.size };
+        return undefined;
       case 'mouse-button':
         return void (await input.pointerButtons(c.mask));
       case 'mouse-wheel':

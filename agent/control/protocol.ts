@@ -7,17 +7,20 @@
  *   or combo per line (`a`, `A`, `!`, `ctrl-alt-delete`, `spc`, `ret`), `mouse_move X Y`,
  *   `mouse_button MASK`;
  * - QubesOS `gadget-control`: `type TEXT`, `cmd TEXT`, `reconnect`;
- * - our own: `storage …`, `status`, `ping`, `release`, and the simulated PiKVM's `sim …` group.
+ * - our own: `screen [W H]`, `storage …`, `status`, `ping`, `release`, and the simulated PiKVM's
+ *   `sim …` group.
  *
  * Every line is answered by exactly one reply (see `reply.ts`); a line this parser rejects yields a
  * `ProtocolError` that becomes `error: <code> <message>`.
  */
 import { AgentError } from '../errors';
+import { type ScreenSize, SPACE_MAX, SPACE_MIN } from '../hid/space';
 
 export type Command =
   | { kind: 'key'; combo: string }
   | { kind: 'type'; text: string; enter: boolean }
   | { kind: 'mouse-move'; x: number; y: number }
+  | { kind: 'screen'; size: ScreenSize | null }
   | { kind: 'mouse-button'; mask: number }
   | { kind: 'mouse-wheel'; delta: number }
   | { kind: 'release-keys' }
@@ -44,7 +47,13 @@ export type Command =
   | { kind: 'sim-mode'; width: number; height: number }
   | { kind: 'sim-sut' };
 
-/** Pixel coordinates and counts are bounded so nothing downstream sees absurd values. */
+/**
+ * Pixel coordinates are bounded so nothing downstream sees absurd values; within the bound, a
+ * position past the client space's edge is clamped to it (HidService.pointerMove) rather than
+ * refused: upstream os-autoinst dies on any reply but `ok` (consoles/video_stream.pm), and its
+ * VNC path sends such a move (a test's mouse_set past XRES) without complaint. Its own wiggle
+ * (consoles/video_base.pm, _mouse_move: ±5 px towards the centre) never leaves the space.
+ */
 const MAX_COORDINATE = 65535;
 /** Mouse button bits: 1 left, 2 right, 4 middle, 8 back, 16 forward (os-autoinst sends 0, 1, 2, 4). */
 const MAX_BUTTON_MASK = 0x1f;
@@ -157,6 +166,16 @@ function parseSim(words: string[]): Command {
   }
 }
 
+/** `screen` (this connection's coordinate space) or `screen W H` (set it). */
+function parseScreen(words: string[]): Command {
+  if (words.length === 1) return { kind: 'screen', size: null };
+  expectArgs(words, 3, 'screen [WIDTH HEIGHT]');
+  const width = parseUint(words[1], 'WIDTH', SPACE_MAX);
+  const height = parseUint(words[2], 'HEIGHT', SPACE_MAX);
+  if (width < SPACE_MIN || height < SPACE_MIN) throw badArg(`a coordinate space is at least ${SPACE_MIN}x${SPACE_MIN}, got ${width}x${height}`);
+  return { kind: 'screen', size: { width, height } };
+}
+
 const HOLDER = /^[A-Za-z0-9._:@-]{1,64}$/;
 
 /**
@@ -197,6 +216,8 @@ export function parseCommand(line: string): Command {
         x: parseUint(words[1], 'X', MAX_COORDINATE),
         y: parseUint(words[2], 'Y', MAX_COORDINATE),
       };
+    case 'screen':
+      return parseScreen(words);
     case 'mouse_button':
       expectArgs(words, 2, 'mouse_button MASK');
       return { kind: 'mouse-button', mask: parseUint(words[1], 'MASK', MAX_BUTTON_MASK) };

@@ -72,7 +72,7 @@ export class ControlServer {
     let ended = false;
     let closed = false;
     let body: BodyInProgress | null = null;
-    const detach = this.dispatcher.attachClient();
+    const session = this.dispatcher.attachClient();
 
     /** The reply to one item, or null while a command body is still being collected. */
     const answer = async (item: SplitItem): Promise<string | null> => {
@@ -84,7 +84,7 @@ export class ControlServer {
           if (line === null) {
             body = null;
             if (current.problem) return errorReply(new AgentError('too-long', current.problem));
-            return this.dispatcher.handleBody(current.name, current.lines.join('\n') + (current.lines.length ? '\n' : ''));
+            return this.dispatcher.handleBody(current.name, current.lines.join('\n') + (current.lines.length ? '\n' : ''), session);
           }
           current.bytes += Buffer.byteLength(line) + 1;
           if (current.bytes > MAX_BODY_BYTES) current.problem ??= `the body exceeds ${MAX_BODY_BYTES} bytes`;
@@ -98,7 +98,7 @@ export class ControlServer {
         body = { name, lines: [], bytes: 0, problem: null };
         return null;
       }
-      return this.dispatcher.handleLine(item.text);
+      return this.dispatcher.handleLine(item.text, session);
     };
 
     const pump = async (): Promise<void> => {
@@ -136,7 +136,7 @@ export class ControlServer {
     socket.on('close', () => {
       closed = true;
       this.connections.delete(socket);
-      detach();
+      session.close(); // its settings (the coordinate space) go with it
       // Whatever the client held (a mouse button between `mouse_button 1` and `0`) is let go.
       void this.dispatcher.releaseAll();
     });

@@ -15,6 +15,8 @@
  *   and rethrows the first error.
  * - The host is asked first (`isHostOnline`, e.g. the UDC state is `configured`), so an absent host
  *   answers `host-offline` at once instead of after the write retry bound.
+ * - Pointer positions come in the caller's coordinate space (`space.ts`) and go out as the logical
+ *   0..32767 range, which every host maps onto its whole screen: the SUT's mode plays no part.
  *
  * The service does not own the devices: the gadget side opens and closes them (they change on a
  * replug) and hands them over through the `keyboard`/`pointer` accessors.
@@ -31,12 +33,8 @@ import {
   pointerReport,
   screenToLogical,
 } from './reports';
+import { clampToSpace, type ScreenSize } from './space';
 import { ALL_BUTTONS } from './usages';
-
-export interface ScreenSize {
-  width: number;
-  height: number;
-}
 
 export interface HidServiceDeps {
   /** The keyboard function's device, or null while the gadget is not bound. */
@@ -45,16 +43,16 @@ export interface HidServiceDeps {
   pointer: () => HidDevice | null;
   /** Whether the USB host has configured the gadget. */
   isHostOnline: () => Promise<boolean>;
-  /** The screen the pointer's absolute range maps onto, in pixels (updated by `setScreenSize`). */
-  screen: ScreenSize;
   logger: Logger;
   /** How often to read the keyboard's output reports (LEDs). Default 50 ms. */
   ledPollMs?: number;
 }
 
+/** The last position as its client sent it (clamped into its space; no space before the first move). */
 export interface PointerPosition {
   x: number;
   y: number;
+  space: ScreenSize | null;
   buttons: number;
 }
 
@@ -66,16 +64,15 @@ const LED_READS_PER_POLL = 16;
 
 export class HidService {
   private queue: Promise<unknown> = Promise.resolve();
-  private screen: ScreenSize;
-  private position = { x: 0, y: 0 };
+  /** What the reports carry: logical 0..32767 on both axes. */
+  private logical = { x: 0, y: 0 };
+  private lastMove: { x: number; y: number; space: ScreenSize | null } = { x: 0, y: 0, space: null };
   private buttons = 0;
   private leds: LedState = { numLock: false, capsLock: false, scrollLock: false };
   private ledTimer: NodeJS.Timeout | undefined;
   private ledReadFailing = false;
 
-  constructor(private readonly deps: HidServiceDeps) {
-    this.screen = { ...deps.screen };
-  }
+  constructor(private readonly deps: HidServiceDeps) {}
 
   async start(): Promise<void> {
     if (this.ledTimer) return;
@@ -116,13 +113,21 @@ export class HidService {
     });
   }
 
-  /** Move the pointer to a screen pixel (clamped to the screen); held buttons stay held. */
-  pointerMove(x: number, y: number): Promise<void> {
+  /**
+   * Move the pointer to (x, y) of the caller's space; past the right or bottom edge is the edge.
+   * Held buttons stay held.
+   */
+  pointerMove(x: number, y: number, space: ScreenSize): Promise<void> {
     if (!Number.isFinite(x) || !Number.isFinite(y)) {
       return Promise.reject(new AgentError('bad-argument', `pointer position ${x},${y} is not a number`));
     }
+    if (!Number.isInteger(space.width) || !Number.isInteger(space.height) || space.width < 2 || space.height < 2) {
+      return Promise.reject(new AgentError('bad-argument', `coordinate space ${space.width}x${space.height} is invalid`));
+    }
+    const sent = clampToSpace(x, y, space);
     return this.input(async () => {
-      this.position = this.clampToScreen(x, y);
+      this.logical = { x: screenToLogical(sent.x, space.width), y: screenToLogical(sent.y, space.height) };
+      this.lastMove = { ...sent, space: { width: space.width, height: space.height } };
       await this.writePointer(this.pointer(), 0);
     });
   }
@@ -151,21 +156,9 @@ export class HidService {
     });
   }
 
-  /** The video side reports the SUT's screen size; later moves scale to it. */
-  setScreenSize(width: number, height: number): void {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-      throw new AgentError('bad-argument', `screen size ${width}x${height} is invalid`);
-    }
-    this.screen = { width, height };
-    this.position = this.clampToScreen(this.position.x, this.position.y);
-  }
-
-  screenSize(): ScreenSize {
-    return { ...this.screen };
-  }
-
   pointerPosition(): PointerPosition {
-    return { ...this.position, buttons: this.buttons };
+    const { x, y, space } = this.lastMove;
+    return { x, y, space: space && { ...space }, buttons: this.buttons };
   }
 
   /** Keyboard LEDs as of the host's last output report. */
@@ -230,9 +223,7 @@ export class HidService {
   }
 
   private async writePointer(device: HidDevice, wheel: number): Promise<void> {
-    const x = screenToLogical(this.position.x, this.screen.width);
-    const y = screenToLogical(this.position.y, this.screen.height);
-    await device.write(pointerReport(this.buttons, x, y, wheel));
+    await device.write(pointerReport(this.buttons, this.logical.x, this.logical.y, wheel));
   }
 
   private async releaseQuietly(): Promise<void> {
@@ -258,11 +249,6 @@ export class HidService {
     const device = this.deps.pointer();
     if (!device) throw new AgentError('no-device', 'pointer not available (gadget not bound)');
     return device;
-  }
-
-  private clampToScreen(x: number, y: number): { x: number; y: number } {
-    const clamp = (v: number, size: number) => Math.min(size - 1, Math.max(0, Math.round(v)));
-    return { x: clamp(x, this.screen.width), y: clamp(y, this.screen.height) };
   }
 
   /** Drain the keyboard's pending output reports and keep the last (the timer calls this). */

@@ -70,12 +70,26 @@ function copyFunction(o: WorkerKitOptions): string {
   return `copy_image() { scp -q -o BatchMode=yes -- "$1" ${shellQuote(`${o.host}:${o.imageDir}`)}/"$2"; }\n`;
 }
 
+/**
+ * The input script passes the job's XRES×YRES, the space os-autoinst sends `mouse_move` in
+ * (`backend/baseclass.pm`: XRES // 1024, YRES // 768). GENERAL_HW_INPUT_ARGS is static per worker,
+ * but os-autoinst runs the command in the job's pool directory, where vars.json holds the job's
+ * variables; perl and its core JSON::PP are there wherever os-autoinst is.
+ */
+const INPUT_SCREEN =
+  'if [ -r vars.json ]; then\n' +
+  `  screen=$(perl -MJSON::PP -e 'my $v = decode_json(do { local $/; <STDIN> }); print(($v->{XRES} // 1024) . "x" . ($v->{YRES} // 768))' < vars.json)\n` +
+  '  agent input --screen "$screen"\n' +
+  'else\n' +
+  '  agent input\n' +
+  'fi\n';
+
 export function workerKitFiles(o: WorkerKitOptions): WorkerKitFile[] {
   const fn = agentFunction(o);
   const script = (name: string, body: string): WorkerKitFile => ({ name, content: HEADER + body, mode: 0o755 });
   return [
     // GENERAL_HW_INPUT_CMD: long-lived; stdin lines → one reply per line; exits on EOF.
-    script('pikvm-input', `${fn}agent input\n`),
+    script('pikvm-input', `${fn}${INPUT_SCREEN}`),
     // GENERAL_HW_VIDEO_CMD_PREFIX (upstream): `pikvm-remote ffmpeg …` / `pikvm-remote v4l2-ctl …`.
     script('pikvm-remote', `${fn}agent "$@"\n`),
     // Called twice in a row by os-autoinst: the power commands must be idempotent.

@@ -14,7 +14,8 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { FLASHED_NAME, DISK_NAME, TYPED_TEXT } from './needles';
+import { TARGET } from '../../agent/sim/sut';
+import { FLASHED_NAME, DISK_NAME, FULL_HD, TYPED_TEXT } from './needles';
 import { runJob, type JobResult } from './isotovideo';
 import { type AgentProcess, CLI, REPO, startAgent } from './sut-session';
 
@@ -90,6 +91,8 @@ async function job(name: string, extra: Record<string, string | number>): Promis
     HDDSIZEGB: 1,
     GENERAL_HW_VIDEO_STREAM_URL: `http://127.0.0.1:${agent.port}/stream.nut?fps=2`,
     E2E_TEXT: TYPED_TEXT,
+    // click_1080p.pm switches the simulated SUT's mode with it (split on spaces, no shell)
+    E2E_SIM_CTL: `${process.execPath} ${CLI} ctl`,
     ...extra,
   };
   const result = await runJob(pool, vars, { ...process.env, PIKVM_AGENT_SOCKET: agent.socket }, JOB_TIMEOUT_MS);
@@ -97,13 +100,18 @@ async function job(name: string, extra: Record<string, string | number>): Promis
   return result;
 }
 
-t.test('a real openQA job passes through the agent: boot, typing, shortcuts, click, media, power', async (t) => {
+t.test('a real openQA job passes through the agent: boot, typing, shortcuts, click, media, power, click at 1920x1080', async (t) => {
   const result = await job('positive', {});
+  await agent.ctl('sim mode 1024 768'); // whatever click_1080p left, the next job starts at 1024x768
   t.equal(result.verdict, 'passed', describeJob(result));
-  t.same(Object.keys(result.modules), ['boot', 'typing', 'shortcuts', 'click', 'media', 'power'], 'every module ran');
+  t.same(Object.keys(result.modules), ['boot', 'typing', 'shortcuts', 'click', 'media', 'power', 'click_1080p'], 'every module ran');
   // What the SUT saw, independently of the needles: the flash script's medium, the click.
-  const sut = JSON.parse((await agent.ctl('sim sut')).slice(3)) as { media: Array<{ file: string }>; powered: boolean };
+  const sut = JSON.parse((await agent.ctl('sim sut')).slice(3)) as { media: Array<{ file: string }>; powered: boolean; targetClick: { x: number; y: number } | null };
   t.same(sut.media.map((m) => path.basename(m.file)), [FLASHED_NAME], 'HDD_1 is attached through the agent');
+  // The last click (click_1080p) in 1920x1080 pixels: inside the target box of that mode.
+  const box = { x: FULL_HD.width - TARGET.marginRight, y: FULL_HD.height - TARGET.marginBottom };
+  const hit = sut.targetClick;
+  t.ok(hit && hit.x >= box.x && hit.x < box.x + TARGET.width && hit.y >= box.y && hit.y < box.y + TARGET.height, `the 1920x1080 click landed in the target: ${JSON.stringify(hit)}`);
 });
 
 t.test('a job with an unmatchable needle fails', async (t) => {

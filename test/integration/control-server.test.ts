@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { ControlServer } from '../../agent/control/server';
 import { Dispatcher, type InputPort } from '../../agent/control/dispatcher';
+import { ControlSessions } from '../../agent/control/sessions';
 import { silentLogger } from '../../agent/log';
 import { AgentError } from '../../agent/errors';
 import { exchange, LineClient } from '../helpers/socket-client';
@@ -16,7 +17,7 @@ function stubInput() {
   const input: InputPort = {
     key: async (c) => { calls.push(`key ${c}`); if (c === 'bogus') throw new AgentError('unknown-key', 'unknown key "bogus"'); },
     typeText: async (s) => { calls.push(`type ${s}`); },
-    pointerMove: async (x, y) => { calls.push(`move ${x} ${y}`); },
+    pointerMove: async (x, y, space) => { calls.push(`move ${x} ${y} in ${space.width}x${space.height}`); },
     pointerButtons: async (m) => { calls.push(`buttons ${m}`); },
     wheel: async (d) => { calls.push(`wheel ${d}`); },
     releaseAll: async () => { calls.push('release'); },
@@ -34,6 +35,7 @@ async function startServer(t: Test, maxLine = 4096, extra: { kickstartSet?: (nam
     storage: { attach: async () => undefined, eject: async () => undefined, status: async () => [] },
     status: async () => ({ ok: true }),
     kickstart: { set: extra.kickstartSet ?? (async () => undefined), list: async () => ['ks'] },
+    sessions: new ControlSessions({ width: 1024, height: 768 }),
     logger: silentLogger,
   });
   const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine }, silentLogger);
@@ -49,6 +51,30 @@ t.test('one reply per line, in order, with CRLF and a missing final newline', as
   const { socketPath } = await startServer(t);
   const replies = await exchange(socketPath, 'a\r\nbogus\nmouse_move 1 2\r\n\nstatus');
   t.same(replies, ['ok', 'error: unknown-key unknown key "bogus"', 'ok', 'error: bad-command empty line', 'ok {"ok":true}']);
+});
+
+t.test('screen W H is the connection\'s own coordinate space, forgotten when it closes', async (t) => {
+  const { socketPath, calls } = await startServer(t);
+  const a = await LineClient.connect(socketPath);
+  const b = await LineClient.connect(socketPath);
+  t.teardown(() => b.close());
+  t.equal(await a.send('screen'), 'ok {"width":1024,"height":768}', 'hid.screen_width×hid.screen_height to start with');
+  t.equal(await a.send('screen 1920 1080'), 'ok');
+  t.equal(await a.send('screen'), 'ok {"width":1920,"height":1080}');
+  t.equal(await a.send('mouse_move 5 6'), 'ok');
+  t.equal(await b.send('mouse_move 5 6'), 'ok');
+  t.equal(await b.send('screen'), 'ok {"width":1024,"height":768}', 'another connection keeps its own');
+  t.same(calls.filter((c) => c.startsWith('move')), ['move 5 6 in 1920x1080', 'move 5 6 in 1024x768']);
+  // Bounds: one reply each, nothing changed, the connection stays usable.
+  const refused = await exchange(socketPath, 'screen 15 768\nscreen 1024 8193\nscreen 1024\nscreen 1024 768 1\nscreen -1 768\nscreen\n');
+  t.match(refused, [/^error: bad-argument a coordinate space is at least 16x16/, /^error: bad-argument HEIGHT must be at most 8192/,
+    /^error: bad-command usage: screen/, /^error: bad-command usage: screen/, /^error: bad-argument WIDTH must be a non-negative integer/,
+    'ok {"width":1024,"height":768}']);
+  t.equal(refused.length, 6);
+  a.close();
+  const c = await LineClient.connect(socketPath);
+  t.teardown(() => c.close());
+  t.equal(await c.send('screen'), 'ok {"width":1024,"height":768}', 'a new connection starts from the default again');
 });
 
 t.test('overlong lines answer too-long and keep the connection', async (t) => {

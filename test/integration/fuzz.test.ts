@@ -24,9 +24,9 @@ function prng(seed: number): () => number {
 const VALID = [
   'a', 'A', '!', '~', 'spc', 'ret', 'minus', 'ctrl-alt-delete', 'shift-tab', 'alt-f4', 'super', 'f12', 'ctrl-x',
   'mouse_move 0 0', 'mouse_move 1023 767', 'mouse_move 512 384', 'mouse_button 0', 'mouse_button 1', 'mouse_button 4',
-  'type hello world', 'cmd echo ok', 'ping', 'status', 'sim text', 'sim pointer', 'storage status',
+  'type hello world', 'cmd echo ok', 'ping', 'status', 'sim text', 'sim pointer', 'storage status', 'screen 1920 1080', 'screen',
 ];
-const WORDS = ['mouse_move', 'mouse_button', 'type', 'cmd', 'storage', 'attach', 'eject', '--lun', 'sim', 'ctrl', 'alt-', '-', '--', 'reconnect', 'status', '0', '-1', '99999', 'NaN', '/etc/shadow', '../..', ' '];
+const WORDS = ['mouse_move', 'mouse_button', 'screen', 'type', 'cmd', 'storage', 'attach', 'eject', '--lun', 'sim', 'ctrl', 'alt-', '-', '--', 'reconnect', 'status', '0', '-1', '99999', 'NaN', '/etc/shadow', '../..', ' '];
 
 function randomLine(rnd: () => number): { bytes: Buffer; valid: boolean } {
   const kind = rnd();

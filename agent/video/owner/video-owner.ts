@@ -8,9 +8,6 @@
  * give: stop capture → restore the saved EDID and delete the file → close. It works from the file,
  * not from memory, so it is idempotent and a fresh owner after a crash restores what the crashed
  * one saved (kvmd restores its own EDID only when kvmd-tc358743 runs again, at boot).
- *
- * Whenever the source's resolution changes, `onScreenSize` tells the HID pointer, whose absolute
- * coordinates are scaled to the screen.
  */
 import { AgentError, describe, isAgentError } from '../../errors';
 import type { Logger } from '../../log';
@@ -34,8 +31,6 @@ export interface VideoOwnerDeps {
   /** The capture source the frame hub reads; the owner lends it the device while it holds it. */
   source: V4l2FrameSource;
   logger?: Logger;
-  /** Called with the source's resolution whenever it changes (the HID pointer's screen size). */
-  onScreenSize?: (width: number, height: number) => void;
   /** wall clock, ms */
   now?: () => number;
 }
@@ -79,7 +74,8 @@ export class VideoOwner implements VideoPort {
   private signal: SignalState = 'no-device';
   private current: BtTimings | undefined;
   private changedAt: number;
-  private screen: { width: number; height: number } | undefined;
+  /** The last mode logged (a mode change is worth a line; the HID pointer does not depend on it). */
+  private mode: { width: number; height: number } | undefined;
   private originalSaved = false;
 
   constructor(private readonly deps: VideoOwnerDeps) {
@@ -230,10 +226,9 @@ export class VideoOwner implements VideoPort {
     this.changedAt = this.now();
     if (r.state === 'online' && r.timings) {
       const { width, height } = r.timings;
-      if (this.screen?.width !== width || this.screen?.height !== height) {
-        this.screen = { width, height };
-        this.log.info('screen size', { width, height });
-        this.deps.onScreenSize?.(width, height);
+      if (this.mode?.width !== width || this.mode?.height !== height) {
+        this.mode = { width, height };
+        this.log.info('capture mode', { width, height });
       }
     }
   }

@@ -11,7 +11,7 @@ if (get_var('E2E_NEGATIVE')) {
     autotest::loadtest('tests/sut/unmatchable.pm');
 }
 else {
-    autotest::loadtest("tests/sut/$_.pm") for qw(boot typing shortcuts click media power);
+    autotest::loadtest("tests/sut/$_.pm") for qw(boot typing shortcuts click media power click_1080p);
 }
 
 1;

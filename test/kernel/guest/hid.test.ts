@@ -62,7 +62,6 @@ t.test('HID through the real kernel', async (t) => {
     keyboard: () => keyboard,
     pointer: () => pointer,
     isHostOnline: () => gadget.isHostOnline(),
-    screen: { ...POINTER_SCREEN },
     logger: silentLogger,
     ledPollMs: 20,
   });
@@ -132,7 +131,7 @@ t.test('HID through the real kernel', async (t) => {
       // both writes (buttons at the old position, then the move) and compare the second.
       const from = ptrHost.reports.length;
       await service.pointerButtons(p.buttons);
-      await service.pointerMove(p.x, p.y);
+      await service.pointerMove(p.x, p.y, POINTER_SCREEN);
       const [, got] = await ptrHost.next(from, 2, `pointer report for ${p.name}`);
       if (!got || hex(got) !== hex([...p.report])) wrong.push(`${p.name}: got ${got ? hex(got) : 'nothing'}, want ${hex([...p.report])}`);
     }
@@ -142,7 +141,7 @@ t.test('HID through the real kernel', async (t) => {
 
   t.test('wheel: one report per detent step, split at ±127', async (t) => {
     const from = ptrHost.reports.length;
-    await service.pointerMove(0, 0);
+    await service.pointerMove(0, 0, POINTER_SCREEN);
     await service.wheel(3);
     await service.wheel(-200);
     // move (wheel 0), +3, then -200 as -127 = 0x81 and -73 = 0xb7 (two's complement)
@@ -167,12 +166,12 @@ t.test('HID through the real kernel', async (t) => {
     const outcomes: unknown[] = [];
     // The first report may still fit in f_hid's single in-flight request; a later one cannot.
     for (let i = 0; i < 4 && !outcomes.some((o) => isAgentError(o, 'host-offline')); i++) {
-      outcomes.push(await bounded(service.pointerMove(100 + i, 100).then(() => 'sent', (e: unknown) => e), 10_000, 'move without polling'));
+      outcomes.push(await bounded(service.pointerMove(100 + i, 100, POINTER_SCREEN).then(() => 'sent', (e: unknown) => e), 10_000, 'move without polling'));
     }
     t.ok(outcomes.some((o) => isAgentError(o, 'host-offline')), `a move answers host-offline (got ${outcomes.map(String).join('; ')})`);
     ptrHost = await HostHidReader.open(host.pointer);
     const from = ptrHost.reports.length;
-    await service.pointerMove(1023, 767);
+    await service.pointerMove(1023, 767, POINTER_SCREEN);
     const seen = await ptrHost.until(from, (r) => hex(r) === '00 ff 7f ff 7f 00', 'the move after polling resumed');
     t.equal(hex(seen[seen.length - 1] ?? []), '00 ff 7f ff 7f 00', 'moves arrive again');
   });
@@ -183,7 +182,7 @@ t.test('HID through the real kernel', async (t) => {
     await configfs().write(`usb_gadget/${gadget.name}/UDC`, '\n');
     const outcome = await bounded(service.key('a').then(() => 'sent', (e: unknown) => e), 10_000, 'key with the host gone');
     t.ok(isAgentError(outcome, 'host-offline'), `key answers host-offline (got ${String(outcome)})`);
-    const move = await bounded(service.pointerMove(10, 10).then(() => 'sent', (e: unknown) => e), 10_000, 'move with the host gone');
+    const move = await bounded(service.pointerMove(10, 10, POINTER_SCREEN).then(() => 'sent', (e: unknown) => e), 10_000, 'move with the host gone');
     t.ok(isAgentError(move, 'host-offline'), `pointer answers host-offline (got ${String(move)})`);
 
     await keyboard?.close();

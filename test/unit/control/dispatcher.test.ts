@@ -1,6 +1,7 @@
 import t from 'tap';
 import { AgentError } from '../../../agent/errors';
 import { Dispatcher, type InputPort } from '../../../agent/control/dispatcher';
+import { ControlSessions } from '../../../agent/control/sessions';
 import { silentLogger } from '../../../agent/log';
 import { expectReplies } from '../../fixtures/replies';
 
@@ -20,7 +21,7 @@ function recordingInput(failOn?: string) {
         await delay();
       }
     },
-    async pointerMove(x, y) { calls.push(`move ${x} ${y}`); },
+    async pointerMove(x, y, space) { calls.push(`move ${x} ${y} in ${space.width}x${space.height}`); },
     async pointerButtons(mask) { calls.push(`buttons ${mask}`); },
     async wheel(d) { calls.push(`wheel ${d}`); },
     async releaseAll() { calls.push('release'); },
@@ -28,7 +29,7 @@ function recordingInput(failOn?: string) {
   return { input, calls };
 }
 
-function dispatcher(input: InputPort, sim = false) {
+function dispatcher(input: InputPort, sim = false, sessions = new ControlSessions({ width: 1024, height: 768 })) {
   return new Dispatcher({
     input,
     gadget: { reconnect: async () => undefined },
@@ -40,6 +41,7 @@ function dispatcher(input: InputPort, sim = false) {
     status: async () => ({ state: 'fine' }),
     sim: sim ? { text: () => 'hi\n', pointer: () => ({ x: 1, y: 2, buttons: 0 }), events: () => [], clear: () => undefined, setHostOnline: () => undefined,
       power: (on) => on ?? true, setMode: () => undefined, sut: () => ({ powered: true }) } : undefined,
+    sessions,
     logger: silentLogger,
   });
 }
@@ -47,7 +49,8 @@ function dispatcher(input: InputPort, sim = false) {
 t.test('replies: ok, ok JSON, error code message', async (t) => {
   const { input } = recordingInput();
   const d = dispatcher(input, true);
-  await expectReplies(t, (line) => d.handleLine(line), [
+  const session = d.attachClient();
+  await expectReplies(t, (line) => d.handleLine(line, session), [
     ['a', 'ok'],
     ['status', 'ok {"state":"fine"}'],
     ['sim text', 'ok "hi\\n"'],
@@ -60,20 +63,42 @@ t.test('replies: ok, ok JSON, error code message', async (t) => {
 
 t.test('sim commands without a simulator are refused, not crashed', async (t) => {
   const { input } = recordingInput();
-  t.match(await dispatcher(input).handleLine('sim text'), /^error: not-supported /);
+  const d = dispatcher(input);
+  t.match(await d.handleLine('sim text', d.attachClient()), /^error: not-supported /);
 });
 
 t.test('a failing input command ends with an all-release', async (t) => {
   const { input, calls } = recordingInput('ctrl-c');
   const d = dispatcher(input);
-  t.equal(await d.handleLine('ctrl-c'), 'error: host-offline the USB host is not reading');
+  t.equal(await d.handleLine('ctrl-c', d.attachClient()), 'error: host-offline the USB host is not reading');
   t.same(calls, ['key ctrl-c', 'release']);
 });
 
 t.test('cmd types then presses Enter, atomically with respect to other callers', async (t) => {
   const { input, calls } = recordingInput();
   const d = dispatcher(input);
-  const replies = await Promise.all([d.handleLine('cmd ab'), d.handleLine('x'), d.handleLine('type cd')]);
+  const session = d.attachClient();
+  const replies = await Promise.all([d.handleLine('cmd ab', session), d.handleLine('x', session), d.handleLine('type cd', session)]);
   t.same(replies, ['ok', 'ok', 'ok']);
   t.same(calls, ['char a', 'char b', 'key ret', 'key x', 'char c', 'char d']);
+});
+
+t.test('mouse_move is in the session\'s space; screen sets it for that session only; sessions are listed until closed', async (t) => {
+  const { input, calls } = recordingInput();
+  const sessions = new ControlSessions({ width: 1280, height: 1024 });
+  const d = dispatcher(input, false, sessions);
+  const job = d.attachClient();
+  const person = d.attachClient();
+  t.equal(await d.handleLine('screen 800 600', job), 'ok');
+  t.equal(await d.handleLine('mouse_move 799 599', job), 'ok');
+  t.equal(await d.handleLine('mouse_move 799 599', person), 'ok');
+  t.same(calls, ['move 799 599 in 800x600', 'move 799 599 in 1280x1024']);
+  t.equal(await d.handleLine('screen', person), 'ok {"width":1280,"height":1024}');
+  t.equal(await d.handleLine('screen 8 8', job), 'error: bad-argument a coordinate space is at least 16x16, got 8x8');
+  t.equal(await d.handleLine('screen', job), 'ok {"width":800,"height":600}', 'a refused screen changes nothing');
+  t.same(sessions.spaces(), [{ width: 800, height: 600 }, { width: 1280, height: 1024 }]);
+  job.close();
+  job.close();
+  t.same(sessions.spaces(), [{ width: 1280, height: 1024 }], 'a closed connection is forgotten (close is idempotent)');
+  t.same(sessions.initialSpace(), { width: 1280, height: 1024 });
 });

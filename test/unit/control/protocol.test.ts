@@ -19,6 +19,13 @@ t.test('os-autoinst lines', async (t) => {
     t.same(parseCommand(key), { kind: 'key', combo: key }, key);
 });
 
+t.test('screen: the connection\'s coordinate space', async (t) => {
+  t.same(parseCommand('screen'), { kind: 'screen', size: null });
+  t.same(parseCommand('screen 1920 1080'), { kind: 'screen', size: { width: 1920, height: 1080 } });
+  t.same(parseCommand('screen 16 8192'), { kind: 'screen', size: { width: 16, height: 8192 } }, 'the bounds of hid.screen_width/height');
+  t.same(parseCommand('mouse_move 65535 0'), { kind: 'mouse-move', x: 65535, y: 0 }, 'past any space: clamped later, not refused');
+});
+
 t.test('gadget-control lines keep the rest of the line verbatim', async (t) => {
   t.same(parseCommand('type Hello  World! '), { kind: 'type', text: 'Hello  World! ', enter: false });
   t.same(parseCommand('cmd ls -l'), { kind: 'type', text: 'ls -l', enter: true });
@@ -93,6 +100,13 @@ t.test('malformed lines get precise codes', async (t) => {
     ['mouse_move 0x10 2', 'bad-argument'],
     ['mouse_move 1e3 2', 'bad-argument'],
     ['mouse_move 99999999999 2', 'bad-argument'],
+    ['mouse_move 65536 2', 'bad-argument'],
+    ['screen 15 768', 'bad-argument'],
+    ['screen 1024 8193', 'bad-argument'],
+    ['screen 1024x768', 'bad-command'],
+    ['screen 1024', 'bad-command'],
+    ['screen 1024 768 0', 'bad-command'],
+    ['screen -1024 768', 'bad-argument'],
     ['mouse_move 1  2', 'bad-command'],
     ['mouse_button', 'bad-command'],
     ['mouse_button 32', 'bad-argument'],

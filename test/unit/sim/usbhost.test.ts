@@ -2,7 +2,7 @@ import t from 'tap';
 import { HidService } from '../../../agent/hid/service';
 import { recordingLogger } from '../../../agent/log';
 import { type UsbHostEvent, VirtualUsbHost } from '../../../agent/sim/usbhost';
-import { KEY_PRESS_REPORTS, KEYBOARD_RELEASED, POINTER_REPORTS } from '../../fixtures/hid-expectations';
+import { KEY_PRESS_REPORTS, KEYBOARD_RELEASED, POINTER_REPORTS, POINTER_SCREEN } from '../../fixtures/hid-expectations';
 
 function rig(options: { hostOnlineCheck?: boolean } = {}) {
   const host = new VirtualUsbHost({ screen: { width: 1024, height: 768 } });
@@ -10,7 +10,6 @@ function rig(options: { hostOnlineCheck?: boolean } = {}) {
     keyboard: () => host.hidDevice('hid.usb0'),
     pointer: () => host.hidDevice('hid.usb1'),
     isHostOnline: async () => (options.hostOnlineCheck === false ? true : host.isOnline()),
-    screen: { width: 1024, height: 768 },
     logger: recordingLogger('hid'),
   });
   return { host, service };
@@ -86,7 +85,7 @@ t.test('Caps Lock: the host sends the LED report back, letters flip case, Shift 
 t.test('pointer round trip: every pixel of the fixture and a sweep come back as sent', async (t) => {
   const { host, service } = rig();
   for (const p of POINTER_REPORTS) {
-    await service.pointerMove(p.x, p.y);
+    await service.pointerMove(p.x, p.y, POINTER_SCREEN);
     await service.pointerButtons(p.buttons);
     t.same(host.pointer(), { x: p.x, y: p.y, buttons: p.buttons }, p.name);
     await service.pointerButtons(0);
@@ -94,25 +93,37 @@ t.test('pointer round trip: every pixel of the fixture and a sweep come back as 
   let mismatches = 0;
   for (let x = 0; x < 1024; x += 7) {
     const y = (x * 3) % 768;
-    await service.pointerMove(x, y);
+    await service.pointerMove(x, y, POINTER_SCREEN);
     const seen = host.pointer();
     if (seen.x !== x || seen.y !== y) mismatches++;
   }
   t.equal(mismatches, 0, 'sweep');
+});
+
+t.test('the client space maps onto the SUT whatever its mode: corners on corners, centre on centre', async (t) => {
+  const { host, service } = rig();
   for (const [w, h] of [
     [1920, 1080],
-    [640, 480],
+    [800, 600],
+    [1024, 768],
   ] as const) {
-    service.setScreenSize(w, h);
-    host.setScreenSize(w, h);
-    await service.pointerMove(w - 1, h - 1);
-    t.same(host.pointer(), { x: w - 1, y: h - 1, buttons: 0 }, `${w}x${h} corner`);
+    host.setScreenSize(w, h); // the SUT's mode; the client keeps os-autoinst's 1024x768
+    const land = async (x: number, y: number) => (await service.pointerMove(x, y, POINTER_SCREEN), host.pointer());
+    t.same(await land(0, 0), { x: 0, y: 0, buttons: 0 }, `${w}x${h}: top-left`);
+    t.same(await land(1023, 0), { x: w - 1, y: 0, buttons: 0 }, `${w}x${h}: top-right`);
+    t.same(await land(0, 767), { x: 0, y: h - 1, buttons: 0 }, `${w}x${h}: bottom-left`);
+    t.same(await land(1023, 767), { x: w - 1, y: h - 1, buttons: 0 }, `${w}x${h}: bottom-right (mouse_hide)`);
+    const centre = await land(512, 384);
+    const ideal = { x: (512 * (w - 1)) / 1023, y: (384 * (h - 1)) / 767 };
+    t.ok(Math.abs(centre.x - ideal.x) <= 1 && Math.abs(centre.y - ideal.y) <= 1, `${w}x${h}: centre ${centre.x},${centre.y} ≈ ${ideal.x.toFixed(1)},${ideal.y.toFixed(1)}`);
+    // A client that works in the SUT's own pixels (screen W H) reaches every corner too.
+    t.same((await service.pointerMove(w - 1, h - 1, { width: w, height: h }), host.pointer()), { x: w - 1, y: h - 1, buttons: 0 }, `${w}x${h}: in its own space`);
   }
 });
 
 t.test('clicks and the wheel are events at the pointer position', async (t) => {
   const { host, service } = rig();
-  await service.pointerMove(100, 200);
+  await service.pointerMove(100, 200, POINTER_SCREEN);
   host.clear();
   await service.pointerButtons(1);
   await service.pointerButtons(0);

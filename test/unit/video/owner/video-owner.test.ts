@@ -1,6 +1,6 @@
 /**
  * VideoOwner over the fake capture device: EDID saved, replaced and restored (also by a fresh
- * owner after a crash), DV timings in status, mode changes reaching the pointer, the VideoPort
+ * owner after a crash), DV timings in status, mode changes logged, the VideoPort
  * replies and the refusal of invalid EDID files.
  */
 import t, { type Test } from 'tap';
@@ -31,7 +31,6 @@ async function setup(t: Test, original = testEdid(7)) {
   await device.open();
   await device.setEdid(original);
   await device.close();
-  const sizes: [number, number][] = [];
   const source = new V4l2FrameSource({ frameWaitMs: 30, noSignalPollMs: 30 });
   await source.start();
   const log = recordingLogger();
@@ -42,7 +41,6 @@ async function setup(t: Test, original = testEdid(7)) {
       runDir,
       source,
       logger: log,
-      onScreenSize: (w, h) => sizes.push([w, h]),
     });
   const owner = newOwner();
   t.teardown(async () => {
@@ -57,7 +55,9 @@ async function setup(t: Test, original = testEdid(7)) {
     if (!opened) await device.close();
     return edid;
   };
-  return { runDir, device, source, owner, newOwner, sizes, original, log, receiverEdid, saved: path.join(runDir, ORIGINAL_EDID_FILE) };
+  /** The capture modes logged so far. */
+  const modes = () => log.records.filter((r) => r.message === 'capture mode').map((r) => [r.fields.width, r.fields.height]);
+  return { runDir, device, source, owner, newOwner, modes, original, log, receiverEdid, saved: path.join(runDir, ORIGINAL_EDID_FILE) };
 }
 
 t.test('take saves the original EDID, loads ours, applies timings; give restores and is idempotent', async (t) => {
@@ -73,7 +73,7 @@ t.test('take saves the original EDID, loads ours, applies timings; give restores
   const total = (1024 + 24 + 136 + 160) * (768 + 3 + 6 + 29);
   t.match(status.timings, { width: 1024, height: 768, pixelclock: 65_000_000 });
   t.ok(Math.abs(status.timings!.refresh - 65_000_000 / total) < 0.01, `refresh ${status.timings!.refresh}`);
-  t.same(s.sizes, [[1024, 768]], 'the pointer learned the screen size');
+  t.same(s.modes(), [[1024, 768]], 'the capture mode is logged');
   await until('capture streaming', () => s.device.streaming);
 
   await s.owner.give();
@@ -119,17 +119,17 @@ t.test('no signal at take is a state, and apply() says which', async (t) => {
   t.ok(e instanceof NoSignalError, 'NoSignalError');
   t.equal((e as NoSignalError).state, 'no-sync');
   t.match((e as Error).message, /no-sync/);
-  t.same(s.sizes, [], 'no screen size without a signal');
+  t.same(s.modes(), [], 'no capture mode without a signal');
 });
 
-t.test('a mode change reaches status and the pointer', async (t) => {
+t.test('a mode change reaches status and the log', async (t) => {
   const s = await setup(t);
   await s.owner.take();
   await until('capture streaming', () => s.device.streaming);
   s.device.setSourceMode(CEA_1280X720_60);
   await until('1280x720', () => s.owner.status().timings?.width === 1280);
   t.match(s.owner.status().timings, { width: 1280, height: 720, pixelclock: 74_250_000 });
-  t.same(s.sizes, [
+  t.same(s.modes(), [
     [1024, 768],
     [1280, 720],
   ]);
