@@ -106,6 +106,7 @@ function showFetches(list) {
     if (f.status >= 400) row.className = 'error';
   });
 }
+function size(d) { return d.width + 'x' + d.height; }
 function show(s) {
   var a = s.agent, sig = s.video.signal, h = s.hid;
   put('version', a.version + (a.simulated ? ' · simulated PiKVM' : '') + ' · running since ' + when(a.since));
@@ -114,8 +115,9 @@ function show(s) {
   showUsb(s.usb);
   showMedia(s.storage);
   put('clients', plural(controlClients(s), 'control client') + ' · ' + plural(s.video.subscribers, 'stream'));
-  put('hid', 'screen ' + h.screen.width + 'x' + h.screen.height + ' · pointer ' + h.pointer.x + ',' + h.pointer.y +
-    (h.pointer.buttons ? ' buttons ' + h.pointer.buttons : ''));
+  // The pointer is in the client's space (what os-autoinst calls XRES x YRES), whatever the capture mode.
+  put('hid', 'client space ' + size(h.space) + ' · capture mode ' + (s.video.mode ? size(s.video.mode) : 'none') +
+    ' · pointer ' + h.pointer.x + ',' + h.pointer.y + (h.pointer.buttons ? ' buttons ' + h.pointer.buttons : ''));
   showFetches(s.kickstart.fetches);
   put('raw', JSON.stringify(s, null, 2));
 }

@@ -53,6 +53,7 @@ t.test('through the nginx add-on: preview, lease, USB, media, clients, kickstart
   t.equal(await waitForText(page, 'lease', /^Free/), 'Free: kvmd has the devices');
   t.match(await waitForText(page, 'usb', /./), /^no gadget/);
   t.match(await waitForText(page, 'version', /./), /^0\.1\.0 · simulated PiKVM · running since \d{4}-/);
+  t.match(await waitForText(page, 'hid', /./), /^client space 1024x768 · capture mode 1024x768 · pointer \d+,\d+/);
 
   // A test takes the devices and attaches a disk, then its client disconnects: the countdown runs.
   const image = path.join(sim.imageDir, 'disk.img');

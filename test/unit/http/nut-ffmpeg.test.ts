@@ -95,7 +95,10 @@ t.test("os-autoinst's ffmpeg command at fps 2 and 4", async (t) => {
     [4, four],
   ] as const) {
     t.equal(run.stderr, '', `fps ${fps}: ffmpeg printed no fatal error`);
-    t.ok(run.firstFrameMs >= 0 && run.firstFrameMs < 1000, `fps ${fps}: first frame after ${Math.round(run.firstFrameMs)} ms (< 1 s)`);
+    // Not a speed target (bench/ measures latency): os-autoinst's contract. It SIGTERMs ffmpeg and
+    // starts it again when no frame came for 4 s (consoles/video_stream.pm), so a first frame any
+    // later would make it loop forever.
+    t.ok(run.firstFrameMs >= 0 && run.firstFrameMs < 4000, `fps ${fps}: first frame after ${Math.round(run.firstFrameMs)} ms (os-autoinst restarts after 4 s)`);
     // Frames at output times 0, 1/N, 2/N … within the window from the first frame to SIGTERM.
     const expected = Math.floor((fps * run.framedMs) / 1000) + 1;
     t.ok(Math.abs(run.frames - expected) <= 1, `fps ${fps}: ${run.frames} frames in ${Math.round(run.framedMs)} ms, expected ${expected.toFixed(1)} ± 1`);
