@@ -51,9 +51,9 @@ export function sizeFor(frame: FrameSize, limit: FrameSize | undefined): FrameSi
 export type ResizeRgb = (rgb: Buffer, from: FrameSize, to: FrameSize) => Promise<Buffer>;
 
 /**
- * Bilinear, as os-autoinst's own scaling (OpenCV `resize`, default INTER_LINEAR), and the cheapest
- * kernel that is not nearest-neighbour: bench/video-scale.ts measures it against sharp's default
- * Lanczos 3 (about 30 % more CPU from 1920×1080, 60 % more from 1280×720).
+ * Bilinear, as os-autoinst's own scaling (OpenCV `resize`, default INTER_LINEAR), and cheaper than
+ * sharp's default Lanczos 3, which bench/video-scale.ts measured at 10–40 % more CPU from
+ * 1920×1080 and 60–90 % more from 1280×720.
  */
 export const sharpResize: ResizeRgb = (rgb, from, to) =>
   sharp(rgb, { raw: { width: from.width, height: from.height, channels: 3 } })
