@@ -18,11 +18,14 @@ const USAGE = `usage: pikvm-agent COMMAND [ARGS…]
                       print the effective configuration
   edid decode|make|check|fix …
                       EDID tool (run 'pikvm-agent edid' for its usage)
-  ffmpeg -loglevel L -i /dev/videoN -vcodec ppm -f rawvideo -r N -
-                      PPM frames from the daemon on stdout (GENERAL_HW_VIDEO_CMD_PREFIX shim)
+  ffmpeg [--size WxH] -loglevel L -i /dev/videoN -vcodec ppm -f rawvideo -r N -
+                      PPM frames from the daemon on stdout (GENERAL_HW_VIDEO_CMD_PREFIX shim);
+                      --size: frames larger than WxH scaled to it
   v4l2-ctl --device /dev/videoN --concise --get-dv-timings|--query-dv-timings|--set-dv-bt-timings query|--set-edid file=F|type=hdmi
                       DV timings / EDID through the daemon, printed as v4l2-ctl does (same shim)
-  signal              exit 0 when the SUT sends an HDMI signal, 1 when not (power scripts)
+  signal [--expect on|off] [--wait SECONDS]
+                      exit 0 when the SUT's HDMI signal is as expected (default on), 1 when not,
+                      2 when the agent cannot tell; --wait: ask until it is (power scripts)
   worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
                       write an openQA worker's GENERAL_HW_CMD_DIR scripts, print workers.ini
   bundle --arch armv7h|aarch64|x86_64 --out FILE.tar.gz
@@ -131,9 +134,15 @@ async function run(argv: string[]): Promise<number> {
       return runDeployCommand(command, rest, io);
     }
     case 'signal': {
-      if (rest.length) throw new UsageError('signal takes no arguments');
-      const { runSignal } = require('./cli/client') as typeof import('./cli/client');
-      return runSignal(await clientSocketPath(), io);
+      const { values } = parseArgs({ args: rest, options: { expect: { type: 'string' }, wait: { type: 'string' } }, strict: true });
+      const { parseSignalOptions, runSignal, SignalUsageError } = require('./cli/signal') as typeof import('./cli/signal');
+      let options;
+      try {
+        options = parseSignalOptions(values);
+      } catch (e) {
+        throw e instanceof SignalUsageError ? new UsageError(e.message) : e;
+      }
+      return runSignal(await clientSocketPath(), io, options);
     }
     case undefined:
     case 'help':

@@ -132,24 +132,3 @@ export async function runCtl(socketPath: string, words: string[], io: ClientIo):
     return 1;
   }
 }
-
-/**
- * `pikvm-agent signal`: exit 0 when the video source has a signal, 1 when it has not, 2 when the
- * daemon cannot tell (unreachable, no video). Power scripts use it as "is the SUT on?".
- */
-export async function runSignal(socketPath: string, io: ClientIo): Promise<number> {
-  let reply: string;
-  try {
-    reply = await request(socketPath, 'status');
-  } catch (e) {
-    io.stderr.write(`pikvm-agent signal: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const online = /^ok /.test(reply) ? (JSON.parse(reply.slice(3)) as { video?: { signal?: { online?: unknown } } }).video?.signal?.online : undefined;
-  if (typeof online !== 'boolean') {
-    io.stderr.write(`pikvm-agent signal: the agent reports no video signal state (${reply.slice(0, 80)})\n`);
-    return 2;
-  }
-  io.stdout.write(online ? 'signal\n' : 'no signal\n');
-  return online ? 0 : 1;
-}

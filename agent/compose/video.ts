@@ -39,7 +39,8 @@ export interface VideoSetupDeps {
 export function createVideo({ config, paths, sim, logger }: VideoSetupDeps): VideoSetup {
   if (sim) {
     const port = new SimVideoPort({ sut: sim.sut, edidFile: config.video.edid, logger });
-    return { source: new SimulatedHdmiSource({ screen: () => sim.sut.screen() }), port, step: undefined, status: () => ({ edid: port.edid ?? null }) };
+    const source = new SimulatedHdmiSource({ screen: () => sim.sut.screen(), onSignalChange: (listener) => sim.sut.onSignalChange(listener) });
+    return { source, port, step: undefined, status: () => ({ edid: port.edid ?? null }) };
   }
   if (config.video.source === 'ustreamer' || config.handoff.cooperative_video) {
     const source = new UstreamerSource({ socketPath: config.video.ustreamer_socket, logger });

@@ -9,6 +9,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { AgentError, describe } from '../errors';
 import { silentLogger } from '../log';
 import type { HttpDeps } from './deps';
+import { FrameScaler } from '../video/frame-scaler';
 import { frameRoutes } from './frames';
 import { streamRoutes, type StreamStats } from './streams';
 import { STATUS_PAGE } from './status-page';
@@ -18,6 +19,8 @@ export type { HttpDeps } from './deps';
 export interface HttpApp extends express.Express {
   /** live counters of the stream routes */
   streamStats: StreamStats;
+  /** scales frames for `?size=` (its `scalings` counter: once per frame and size) */
+  frameScaler: FrameScaler;
 }
 
 const HTTP_STATUS: Partial<Record<AgentError['code'], number>> = {
@@ -37,8 +40,11 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  app.use(frameRoutes(deps));
-  app.use(streamRoutes(deps, stats));
+  // One scaler for every route: a frame asked for at one size by several clients is scaled once.
+  const scaler = new FrameScaler();
+  app.frameScaler = scaler;
+  app.use(frameRoutes(deps, scaler));
+  app.use(streamRoutes(deps, stats, scaler));
 
   app.get('/api/status', async (_req, res) => {
     res.set('Cache-Control', 'no-store').json(await deps.status());

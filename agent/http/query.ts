@@ -2,6 +2,7 @@
  * Validation of HTTP query parameters into typed values (the core never sees raw strings).
  */
 import { AgentError } from '../errors';
+import { type FrameSize, parseFrameSize } from '../video/frame-scaler';
 
 export const DEFAULT_STREAM_FPS = 2;
 
@@ -16,4 +17,14 @@ export function parseFps(raw: unknown, maxFps: number): number {
     throw new AgentError('bad-argument', `fps must be an integer from 1 to ${maxFps} (got ${fps})`);
   }
   return fps;
+}
+
+/**
+ * `?size=WxH`: the client's screen (os-autoinst's XRES×YRES); larger frames are scaled to it
+ * (agent/video/frame-scaler.ts). Absent → frames at the source's size.
+ */
+export function parseSize(raw: unknown): FrameSize | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new AgentError('bad-argument', `size must be given once (got ${JSON.stringify(raw)})`);
+  return parseFrameSize(raw);
 }

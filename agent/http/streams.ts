@@ -14,6 +14,10 @@
  * scales every frame to XRES×YRES anyway, so scaling here loses nothing it would keep. A client
  * that wants the new native size reconnects.
  *
+ * `&size=WxH` (both routes): frames larger than W×H are scaled to it, as os-autoinst would
+ * (agent/video/frame-scaler.ts), once per frame and size for all clients. A stream waiting for a
+ * scaled frame drops the frames that arrive meanwhile, so its frames stay in order.
+ *
  * Slow clients: each frame is written only if the client's queue (`res.writableLength`) holds
  * less than the bound; otherwise that frame is dropped for that client alone. The hub never waits.
  * Subscriptions end when the client goes away (`close`), so nothing leaks. A frame's pixels are
@@ -22,13 +26,13 @@
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import sharp from 'sharp';
 import type { Frame } from '../video/frame';
+import { type FrameScaler, type FrameSize, sizeFor } from '../video/frame-scaler';
 import { NutMuxer } from '../video/nut/muxer';
 import { ppmHeader } from '../video/ppm';
 import { holdPixels } from '../video/rgb-pool';
 import type { HttpDeps } from './deps';
-import { parseFps } from './query';
+import { parseFps, parseSize } from './query';
 import { silentLogger } from '../log';
 
 export interface StreamStats {
@@ -42,29 +46,19 @@ function hasRoom(res: Response, frameBytes: number, bound: number | undefined): 
   return res.writableLength <= (bound ?? frameBytes);
 }
 
-async function scaleTo(frame: Frame, width: number, height: number): Promise<Buffer> {
-  const release = holdPixels(frame);
-  try {
-    return await sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } })
-      .resize(width, height, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-  } finally {
-    release();
-  }
-}
-
 /** Writes the frame's pixels, held until the socket has them. */
 function writePixels(res: Response, frame: Frame): void {
   const release = holdPixels(frame);
   res.write(frame.rgb, () => release());
 }
 
-export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
+type FrameWriter = (frame: Frame, at: number) => void;
+
+export function streamRoutes(deps: HttpDeps, stats: StreamStats, scaler: FrameScaler): Router {
   const router = express.Router();
   const log = (deps.logger ?? silentLogger).child('stream');
 
-  function open(req: Request, res: Response, contentType: string, onFrame: (frame: Frame, at: number) => void): void {
+  function open(req: Request, res: Response, contentType: string, onFrame: FrameWriter): void {
     const fps = parseFps(req.query['fps'], deps.hub.maxFps);
     res.status(200);
     res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store', Connection: 'close' });
@@ -88,55 +82,61 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats): Router {
     });
   }
 
-  router.get('/stream.ppm', (req, res) => {
-    open(req, res, 'image/x-portable-pixmap', (frame) => {
-      if (!hasRoom(res, frame.rgb.length, deps.maxBufferedBytes)) {
+  /** One client's frames at the sizes asked for, in order (see the module comment). */
+  function scaledWriter(res: Response, write: FrameWriter): (frame: Frame, at: number, size: FrameSize) => void {
+    let waiting = false;
+    return (frame, at, size) => {
+      if (waiting || !hasRoom(res, size.width * size.height * 3, deps.maxBufferedBytes)) {
         stats.dropped++;
         return;
       }
+      const out = scaler.scaled(frame, size);
+      if (!(out instanceof Promise)) {
+        write(out, at);
+        return;
+      }
+      waiting = true;
+      out.then(
+        (scaled) => {
+          waiting = false;
+          if (!res.destroyed && !res.writableEnded) write(scaled, at);
+        },
+        (e: Error) => {
+          waiting = false;
+          log.warn('scaling a frame failed; dropped', { error: e.message });
+        },
+      );
+    };
+  }
+
+  router.get('/stream.ppm', (req, res) => {
+    const limit = parseSize(req.query['size']);
+    const send = scaledWriter(res, (frame) => {
       res.write(ppmHeader(frame.width, frame.height));
       writePixels(res, frame);
     });
+    open(req, res, 'image/x-portable-pixmap', (frame, at) => send(frame, at, sizeFor(frame, limit)));
   });
 
   router.get('/stream.nut', (req, res) => {
+    const limit = parseSize(req.query['size']);
     let muxer: NutMuxer | undefined;
     let startedAt = 0;
     let lastPts = -1;
-    let scaling = false;
-    const emit = (at: number, frame: Frame) => {
+    const send = scaledWriter(res, (frame, at) => {
       const m = muxer!;
       const pts = Math.max(lastPts + 1, m.ptsFromMs(at - startedAt));
       lastPts = pts;
       res.write(m.frameHeader(pts, frame.rgb.length));
       writePixels(res, frame);
-    };
+    });
     open(req, res, 'video/x-nut', (frame, at) => {
       if (!muxer) {
-        muxer = new NutMuxer({ width: frame.width, height: frame.height });
+        muxer = new NutMuxer(sizeFor(frame, limit));
         startedAt = at;
         res.write(muxer.header());
       }
-      const m = muxer;
-      if (scaling || !hasRoom(res, m.width * m.height * 3, deps.maxBufferedBytes)) {
-        stats.dropped++;
-        return;
-      }
-      if (frame.width === m.width && frame.height === m.height) {
-        emit(at, frame);
-        return;
-      }
-      scaling = true;
-      scaleTo(frame, m.width, m.height).then(
-        (rgb) => {
-          scaling = false;
-          if (!res.destroyed && !res.writableEnded) emit(at, { ...frame, width: m.width, height: m.height, rgb, hold: undefined });
-        },
-        (e: Error) => {
-          scaling = false;
-          log.warn('scaling a frame failed; dropped', { error: e.message });
-        },
-      );
+      send(frame, at, { width: muxer.width, height: muxer.height });
     });
   });
 

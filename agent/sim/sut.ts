@@ -47,6 +47,7 @@ export class VirtualSut {
   /** The pointer is drawn once it has moved since power-on, as most OSes show it. */
   private pointerShown = false;
   private unsubscribe: (() => void) | null = null;
+  private readonly signalListeners = new Set<() => void>();
 
   constructor(private readonly deps: VirtualSutDeps) {
     this.width = deps.screen.width;
@@ -62,10 +63,20 @@ export class VirtualSut {
     this.unsubscribe = null;
   }
 
+  /**
+   * Told at once of what changes the HDMI signal (power, mode), as a receiver's interrupt tells
+   * the capture side: a `sim power off` that has answered leaves `pikvm-agent signal` saying so.
+   */
+  onSignalChange(listener: () => void): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
   /** Power on boots afresh (empty console, target reset); power off cuts the video signal. */
   setPower(on: boolean): void {
     if (on && !this.powered) this.reset();
     this.powered = on;
+    this.signalChanged();
   }
 
   isPowered(): boolean {
@@ -77,6 +88,11 @@ export class VirtualSut {
     this.width = width;
     this.height = height;
     this.deps.host.setScreenSize(width, height);
+    this.signalChanged();
+  }
+
+  private signalChanged(): void {
+    for (const listener of [...this.signalListeners]) listener();
   }
 
   mode(): { width: number; height: number } {

@@ -12,12 +12,18 @@
  * killed the reader) or on SIGTERM (os-autoinst's restart after a stall), which the CLI turns
  * into `signal`.
  *
+ * `pikvm-agent ffmpeg --size WxH …` (our option, before os-autoinst's words; the worker kit's
+ * `pikvm-remote` adds it) asks for frames at the job's screen size (`/stream.ppm?size=WxH`,
+ * agent/video/frame-scaler.ts).
+ *
  * Exit codes: 0 stopped on request (signal, closed stdout); 1 daemon unreachable or stream
  * ended; 2 unsupported arguments.
  */
 import http from 'node:http';
 import type { Writable } from 'node:stream';
+import { isAgentError } from '../errors';
 import { SYSTEM_PATHS } from '../platform/paths';
+import { type FrameSize, parseFrameSize } from './frame-scaler';
 
 export type DaemonEndpoint = { socketPath: string } | { host: string; port: number };
 
@@ -35,19 +41,31 @@ export interface FfmpegShimIo {
 export interface FfmpegShimArgs {
   device: string;
   fps: number;
+  /** frames larger than this are scaled to it (`--size WxH`) */
+  size?: FrameSize;
 }
 
 const LOG_LEVELS = new Set(['quiet', 'panic', 'fatal', 'error', 'warning', 'info', 'verbose', 'debug', 'trace']);
-export const SUPPORTED_SHAPE = 'ffmpeg -loglevel LEVEL -i /dev/videoN -vcodec ppm -f rawvideo -r FPS -';
+export const SUPPORTED_SHAPE = 'ffmpeg [--size WxH] -loglevel LEVEL -i /dev/videoN -vcodec ppm -f rawvideo -r FPS -';
 
 export class ShimUsageError extends Error {}
 
 /** Parse exactly os-autoinst's argument shape; anything else is a usage error naming it. */
 export function parseFfmpegShimArgs(argv: readonly string[], devRoot = SYSTEM_PATHS.devRoot, maxFps = 30): FfmpegShimArgs {
-  const args = argv[0] === 'ffmpeg' ? argv.slice(1) : [...argv];
+  let args = argv[0] === 'ffmpeg' ? argv.slice(1) : [...argv];
   const fail = (why: string): never => {
     throw new ShimUsageError(`unsupported ffmpeg arguments (${why}): ${JSON.stringify(args.join(' '))}; only "${SUPPORTED_SHAPE}" is supported`);
   };
+  let size: FrameSize | undefined;
+  if (args[0] === '--size') {
+    try {
+      size = parseFrameSize(args[1] ?? '', '--size');
+    } catch (e) {
+      if (!isAgentError(e)) throw e;
+      fail(e.message);
+    }
+    args = args.slice(2);
+  }
   const expectFlag = (i: number, flag: string, value?: string) => {
     if (args[i] !== flag) fail(`expected ${flag} at position ${i + 1}`);
     if (value !== undefined && args[i + 1] !== value) fail(`${flag} must be ${value}`);
@@ -65,7 +83,7 @@ export function parseFfmpegShimArgs(argv: readonly string[], devRoot = SYSTEM_PA
   const rate = args[9]!;
   if (!/^[0-9]+$/.test(rate) || Number(rate) < 1 || Number(rate) > maxFps) fail(`-r must be an integer from 1 to ${maxFps}`);
   if (args[10] !== '-') fail('output must be - (stdout)');
-  return { device, fps: Number(rate) };
+  return { device, fps: Number(rate), ...(size ? { size } : {}) };
 }
 
 /** Run the shim; resolves with the process exit code. */
@@ -82,7 +100,7 @@ export async function runFfmpegShim(argv: readonly string[], io: FfmpegShimIo): 
 
   return new Promise<number>((resolve) => {
     let settled = false;
-    const path = `/stream.ppm?fps=${parsed.fps}`;
+    const path = `/stream.ppm?fps=${parsed.fps}${parsed.size ? `&size=${parsed.size.width}x${parsed.size.height}` : ''}`;
     const target = 'socketPath' in io.connect ? { socketPath: io.connect.socketPath } : { host: io.connect.host, port: io.connect.port };
     const req = http.get({ ...target, path, headers: { Connection: 'close' } });
 

@@ -5,11 +5,21 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_WAIT_SECONDS } from '../cli/signal';
 import { DEFAULT_IMAGE_DIR } from '../platform/paths';
-import { validateHost, type WorkerKitOptions, workerKitFiles, workersIni } from './scripts';
+import {
+  DEFAULT_OFF_TIMEOUT_SECONDS,
+  DEFAULT_VIDEO_SIZE,
+  validateHost,
+  validateVideoSize,
+  type WorkerKitOptions,
+  workerKitFiles,
+  workersIni,
+} from './scripts';
 
 export const WORKER_KIT_USAGE = `usage: pikvm-agent worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
                               [--agent CMD] [--image-dir DIR] [--http-host H] [--http-port N]
+                              [--video-size WxH] [--off-timeout SECONDS]
 
   --host PIKVM      ssh destination of the PiKVM (e.g. root@pikvm); --local: the agent runs here
   --out DIR         where to write the scripts (the worker's GENERAL_HW_CMD_DIR)
@@ -19,6 +29,10 @@ export const WORKER_KIT_USAGE = `usage: pikvm-agent worker-kit (--host PIKVM | -
   --image-dir DIR   an image directory of the agent on the PiKVM (default: ${DEFAULT_IMAGE_DIR})
   --http-host H     the agent's HTTP address for Debian 12's stream URL (default: the PiKVM's host)
   --http-port N     the agent's HTTP port (default: 8780)
+  --video-size WxH  the jobs' screen (XRES x YRES): larger frames are scaled to it on the PiKVM
+                    (default: ${DEFAULT_VIDEO_SIZE})
+  --off-timeout S   pikvm-poweroff waits up to S seconds for the HDMI signal to go, and fails
+                    if it stays (default: ${DEFAULT_OFF_TIMEOUT_SECONDS}; 0: no wait)
 `;
 
 const splitWords = (text: string) => text.split(' ').filter((w) => w !== '');
@@ -38,6 +52,8 @@ export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
       'image-dir': { type: 'string' },
       'http-host': { type: 'string' },
       'http-port': { type: 'string' },
+      'video-size': { type: 'string' },
+      'off-timeout': { type: 'string' },
     },
   });
   const fail = (message: string): never => {
@@ -56,6 +72,9 @@ export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
   if (!Number.isInteger(port) || port < 1 || port > 65535) fail('--http-port must be 1..65535');
   const httpHost = values['http-host'] ?? (host === null ? '127.0.0.1' : host.slice(host.indexOf('@') + 1));
   validateHost(httpHost);
+  const videoSize = validateVideoSize(values['video-size'] ?? DEFAULT_VIDEO_SIZE);
+  const offTimeout = values['off-timeout'] ?? String(DEFAULT_OFF_TIMEOUT_SECONDS);
+  if (!/^[0-9]{1,3}$/.test(offTimeout) || Number(offTimeout) > MAX_WAIT_SECONDS) fail(`--off-timeout must be whole seconds from 0 to ${MAX_WAIT_SECONDS}`);
   return {
     host,
     outDir: path.resolve(values.out!),
@@ -65,6 +84,8 @@ export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
     imageDir,
     httpHost,
     httpPort: port,
+    videoSize,
+    offTimeoutSeconds: Number(offTimeout),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * End to end with the real client: Debian's unmodified os-autoinst (isotovideo, generalhw backend)
- * drives the simulated PiKVM through the worker kit's scripts and the agent's NUT stream, and the
- * job passes; a job with an unmatchable needle fails. Then the upstream protocol: replies awaited
+ * drives the simulated PiKVM through the worker kit's scripts and its printed workers.ini block for
+ * Debian 12 (the agent's NUT stream at the jobs' screen size), and the job passes; a job with an unmatchable needle fails. Then the upstream protocol: replies awaited
  * line by line through `pikvm-agent input`, and the `pikvm-agent ffmpeg` shim read with upstream's
  * PPM header rule.
  *
@@ -48,6 +48,19 @@ function describeJob(r: JobResult): string {
 let agent: AgentProcess;
 let work: string;
 let cmds: string;
+/** The worker kit's printed block for Debian 12's os-autoinst, as workers.ini hands it to a job. */
+let debianBlock: Record<string, string>;
+
+function iniSection(ini: string, name: string): Record<string, string> {
+  const section = ini.split(/^\[/m).find((s) => s.startsWith(`${name}]`));
+  if (!section) throw new Error(`no [${name}] in the worker kit's block:\n${ini}`);
+  const entries: Record<string, string> = {};
+  for (const line of section.split('\n')) {
+    const m = /^([A-Z_0-9]+) = (.*)$/.exec(line);
+    if (m) entries[m[1]!] = m[2]!;
+  }
+  return entries;
+}
 
 t.before(async () => {
   if (REPO.includes(' ')) throw new Error('the e2e tier needs a checkout path without spaces (os-autoinst splits commands on spaces)');
@@ -57,11 +70,12 @@ t.before(async () => {
   agent = await startAgent(work, await freePort());
   cmds = path.join(work, 'cmds');
   const ctl = `${process.execPath} ${CLI} ctl`;
-  await promisify(execFile)(process.execPath, [
+  const { stdout } = await promisify(execFile)(process.execPath, [
     CLI, 'worker-kit', '--local', '--out', cmds, '--agent', `${process.execPath} ${CLI}`,
     '--power-on', `${ctl} sim power on`, '--power-off', `${ctl} sim power off`, '--image-dir', agent.imageDir,
     '--http-port', String(agent.port),
   ]);
+  debianBlock = iniSection(stdout, '2');
   await fs.writeFile(path.join(work, DISK_NAME), Buffer.alloc(1 << 20, 0x5a));
 });
 
@@ -74,7 +88,7 @@ async function job(name: string, extra: Record<string, string | number>): Promis
   const pool = path.join(work, `pool-${name}`);
   await fs.rm(pool, { recursive: true, force: true });
   const vars = {
-    BACKEND: 'generalhw',
+    ...debianBlock, // BACKEND, the GENERAL_HW_* commands, the stream URL (…/stream.nut?fps=2&size=1024x768)
     DISTRI: 'sut',
     CASEDIR: path.join(REPO, 'test/e2e/distri'),
     PRODUCTDIR: path.join(REPO, 'test/e2e/distri'),
@@ -82,14 +96,8 @@ async function job(name: string, extra: Record<string, string | number>): Promis
     WORKER_HOSTNAME: '127.0.0.1',
     QEMUPORT: (await freePort()) - 1,
     NOVIDEO: 1,
-    GENERAL_HW_CMD_DIR: cmds,
-    GENERAL_HW_INPUT_CMD: 'pikvm-input',
-    GENERAL_HW_POWERON_CMD: 'pikvm-poweron',
-    GENERAL_HW_POWEROFF_CMD: 'pikvm-poweroff',
-    GENERAL_HW_FLASH_CMD: 'pikvm-flash',
     HDD_1: path.join(work, DISK_NAME),
     HDDSIZEGB: 1,
-    GENERAL_HW_VIDEO_STREAM_URL: `http://127.0.0.1:${agent.port}/stream.nut?fps=2`,
     E2E_TEXT: TYPED_TEXT,
     // click_1080p.pm switches the simulated SUT's mode with it (split on spaces, no shell)
     E2E_SIM_CTL: `${process.execPath} ${CLI} ctl`,

@@ -48,6 +48,23 @@ t.test('power off: no USB host, no signal; power on boots afresh', async (t) => 
   t.equal(agent.sim!.host.text(), 'after');
 });
 
+t.test('once sim power off/on has answered, the video signal state already follows', async (t) => {
+  const { socketPath } = await startSimAgent(t);
+  const c = await LineClient.connect(socketPath);
+  t.teardown(() => c.close());
+  const online = async () => (JSON.parse((await c.send('status')).slice(3)) as { video: { signal: { online: boolean } } }).video.signal.online;
+  t.equal(await online(), true);
+  for (let i = 0; i < 5; i++) {
+    // No wait in between: a power script asks right after its switch returned.
+    t.equal(await c.send('sim power off'), 'ok {"powered":false}');
+    t.equal(await online(), false, `off ${i}: no signal`);
+    t.equal(await c.send('sim power on'), 'ok {"powered":true}');
+    t.equal(await online(), true, `on ${i}: signal`);
+  }
+  t.equal(await c.send('sim mode 1280 1024'), 'ok');
+  t.match(JSON.parse((await c.send('status')).slice(3)), { video: { signal: { width: 1280, height: 1024 } } }, 'a mode switch too');
+});
+
 t.test('a mode switch resizes the screen (the pointer keeps the client\'s space: pointer-space.test.ts)', async (t) => {
   const { socketPath, agent } = await startSimAgent(t);
   const c = await LineClient.connect(socketPath);

@@ -37,6 +37,8 @@ export interface SimulatedHdmiSourceOptions {
   rate?: number;
   /** how often the SUT is polled for power/mode while nobody watches, ms */
   pollMs?: number;
+  /** the SUT's power/mode change notice (returns its unsubscribe): followed at once, not at the next poll */
+  onSignalChange?: (listener: () => void) => () => void;
   now?: () => number;
 }
 
@@ -54,7 +56,9 @@ function drawPointer(canvas: RgbCanvas, x: number, y: number): void {
 export class SimulatedHdmiSource extends PacedSource {
   private readonly screen: () => VirtualScreen;
   private readonly pollMs: number;
+  private readonly onSignalChange: SimulatedHdmiSourceOptions['onSignalChange'];
   private poller: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(options: SimulatedHdmiSourceOptions) {
     const first = options.screen();
@@ -66,16 +70,20 @@ export class SimulatedHdmiSource extends PacedSource {
     });
     this.screen = options.screen;
     this.pollMs = options.pollMs ?? 250;
+    this.onSignalChange = options.onSignalChange;
   }
 
   override async start(): Promise<void> {
     await super.start();
     if (!this.poller) this.poller = setInterval(() => this.poll(), this.pollMs);
+    this.unsubscribe ??= this.onSignalChange?.(() => this.poll());
   }
 
   override async stop(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await super.stop();
   }
 

@@ -104,3 +104,49 @@ t.test('a client that stops reading does not stall the others; its frames are dr
   stuck.destroy();
   t.ok(await waitFor(() => f.hub.subscriberCount === 0), 'stuck client released on disconnect');
 });
+
+t.test('?size=WxH: larger frames come at the client size, on every route; smaller ones as they are', async (t) => {
+  const f = await startFixture({ width: 640, height: 480 });
+  t.teardown(() => f.close());
+  const ppm = parsePpmLikeOsAutoinst((await get(`${f.url}/frame.ppm?size=320x200`)).body);
+  t.match(ppm, { width: 320, height: 200 });
+  t.match(await sharp((await get(`${f.url}/frame.png?size=320x200`)).body).metadata(), { width: 320, height: 200 });
+  t.match(await sharp((await get(`${f.url}/frame.jpg?size=320x200`)).body).metadata(), { width: 320, height: 200 });
+  t.match(parsePpmLikeOsAutoinst((await get(`${f.url}/frame.ppm?size=1024x768`)).body), { width: 640, height: 480 }, 'not scaled up');
+
+  const { frames } = await readPpmFrames(`${f.url}/stream.ppm?fps=10&size=320x200`, 3);
+  t.same(frames.map((fr) => `${fr.width}x${fr.height}`), ['320x200', '320x200', '320x200']);
+  // The synthetic source's colour bars end with black at the right, scaled or not.
+  t.same(frames[0]!.rgb.subarray(-3), Buffer.from([0, 0, 0]));
+});
+
+t.test('two clients at one size: each frame is scaled once', async (t) => {
+  const f = await startFixture({ width: 640, height: 480 });
+  t.teardown(() => f.close());
+  const before = f.app.frameScaler.scalings;
+  const [a, b] = await Promise.all([
+    readPpmFrames(`${f.url}/stream.ppm?fps=5&size=320x240`, 6),
+    readPpmFrames(`${f.url}/stream.ppm?fps=5&size=320x240`, 6),
+  ]);
+  t.ok(a.frames.concat(b.frames).every((fr) => fr.width === 320 && fr.height === 240));
+  const scalings = f.app.frameScaler.scalings - before;
+  // 12 frames delivered; the two subscriptions are due on the same source frames, so ≈ 6 scalings
+  // (a client subscribing a frame later may add one of its own).
+  t.ok(scalings <= 8, `${scalings} scalings for 12 delivered frames`);
+});
+
+t.test('size validation: a clear 400, no stream opened', async (t) => {
+  const f = await startFixture();
+  t.teardown(() => f.close());
+  for (const bad of ['1024', '1024x', 'x768', '8x8', '1024x9000', '1024*768', '']) {
+    for (const path of ['/stream.ppm', '/stream.nut', '/frame.ppm', '/frame.png', '/frame.jpg']) {
+      const r = await get(`${f.url}${path}?fps=2&size=${encodeURIComponent(bad)}`);
+      t.equal(r.status, 400, `${path}?size=${bad} → 400`);
+      t.match(r.body.toString(), /size must be WIDTHxHEIGHT, each from 16 to 8192, e.g. 1024x768/);
+    }
+  }
+  const twice = await get(`${f.url}/stream.nut?size=320x240&size=640x480`);
+  t.equal(twice.status, 400, 'repeated size → 400');
+  t.match(twice.body.toString(), /size must be given once/);
+  t.equal(f.hub.subscriberCount, 0, 'no subscription left by refused requests');
+});

@@ -82,6 +82,21 @@ t.test('ffprobe reads the live stream', async (t) => {
   t.ok(await waitFor(() => f.hub.subscriberCount === 0), 'ffprobe gone → subscription gone');
 });
 
+t.test('a 1920x1080 source at ?size=1024x768: the NUT stream is 1024x768', async (t) => {
+  if (!requireFfmpeg(t)) return;
+  const f = await startFixture({ width: 1920, height: 1080 });
+  t.teardown(() => f.close());
+  const r = await runBounded(
+    'ffprobe',
+    ['-v', 'error', '-show_streams', '-show_packets', '-read_intervals', '%+#4', '-of', 'json', `${f.url}/stream.nut?fps=4&size=1024x768`],
+    20000,
+  );
+  t.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout.toString()) as { streams: Array<Record<string, unknown>>; packets: Array<{ size: string }> };
+  t.match(info.streams[0], { codec_name: 'rawvideo', pix_fmt: 'rgb24', width: 1024, height: 768 });
+  t.ok(info.packets.length >= 3 && info.packets.every((p) => Number(p.size) === 1024 * 768 * 3), `packets of one 1024x768 frame (${info.packets.length})`);
+});
+
 t.test("os-autoinst's ffmpeg command at fps 2 and 4", async (t) => {
   if (!requireFfmpeg(t)) return;
   const f = await startFixture({ width: 1024, height: 768, rate: 60 });

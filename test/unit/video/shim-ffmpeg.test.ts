@@ -24,6 +24,7 @@ t.test('argument shape', async (t) => {
   t.same(parseFfmpegShimArgs(OS_AUTOINST(4)), { device: '/dev/video0', fps: 4 });
   t.same(parseFfmpegShimArgs(['ffmpeg', ...OS_AUTOINST(2, '/dev/video1')]), { device: '/dev/video1', fps: 2 }, 'leading "ffmpeg" accepted');
   t.same(parseFfmpegShimArgs(OS_AUTOINST(2, '/tmp/d/video3'), '/tmp/d'), { device: '/tmp/d/video3', fps: 2 }, 'device root injectable');
+  t.same(parseFfmpegShimArgs(['ffmpeg', '--size', '1024x768', ...OS_AUTOINST(4)]), { device: '/dev/video0', fps: 4, size: { width: 1024, height: 768 } }, '--size (the worker kit adds it)');
   const bad: Array<[string[], RegExp]> = [
     [['-i', '/dev/video0'], /expected 11 arguments/],
     [OS_AUTOINST(0), /-r must be an integer from 1 to 30/],
@@ -33,13 +34,16 @@ t.test('argument shape', async (t) => {
     [[...OS_AUTOINST(2).slice(0, 5), 'mjpeg', ...OS_AUTOINST(2).slice(6)], /-vcodec must be ppm/],
     [[...OS_AUTOINST(2).slice(0, 10), 'out.ppm'], /output must be -/],
     [['-loglevel', 'loud', ...OS_AUTOINST(2).slice(2)], /unknown log level/],
+    [['--size', '1024', ...OS_AUTOINST(2)], /--size must be WIDTHxHEIGHT/],
+    [['--size'], /--size must be WIDTHxHEIGHT/],
+    [[...OS_AUTOINST(2), '--size', '1024x768'], /expected 11 arguments/],
   ];
   for (const [args, why] of bad) {
     const err = sink();
     const code = await runFfmpegShim(args, { connect: { host: '127.0.0.1', port: 1 }, stdout: new PassThrough(), stderr: err.stream });
     t.equal(code, 2, `exit 2 for ${args.join(' ')}`);
     t.match(err.text(), why);
-    t.match(err.text(), /only "ffmpeg -loglevel LEVEL -i \/dev\/videoN -vcodec ppm -f rawvideo -r FPS -" is supported/);
+    t.match(err.text(), /only "ffmpeg \[--size WxH\] -loglevel LEVEL -i \/dev\/videoN -vcodec ppm -f rawvideo -r FPS -" is supported/);
   }
 });
 
@@ -71,6 +75,18 @@ t.test('copies PPM frames from the daemon over TCP and stops on SIGTERM (abort)'
   t.ok(frames.every((fr) => fr.width === 320 && fr.height === 240));
   t.equal(err.text(), '', 'nothing on stderr');
   t.ok(await waitFor(() => f.hub.subscriberCount === 0), 'daemon-side subscription released');
+});
+
+t.test('--size: frames larger than the size come scaled to it', async (t) => {
+  const f = await startFixture({ width: 640, height: 480 });
+  t.teardown(() => f.close());
+  const { code, frames } = await collectFrames(
+    (stdout, ac) =>
+      runFfmpegShim(['ffmpeg', '--size', '320x240', ...OS_AUTOINST(10)], { connect: { host: '127.0.0.1', port: f.port }, stdout, stderr: sink().stream, signal: ac.signal }),
+    3,
+  );
+  t.equal(code, 0);
+  t.ok(frames.length >= 3 && frames.every((fr) => fr.width === 320 && fr.height === 240), 'every frame 320x240');
 });
 
 t.test('over a unix socket; exits on a closed stdout (EPIPE)', async (t) => {

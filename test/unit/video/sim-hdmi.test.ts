@@ -69,3 +69,28 @@ t.test('idle: nothing rendered, but power changes are still noticed', async (t) 
   t.ok(await waitFor(() => states.at(-1)?.online === true), 'signal returns without any demand');
   t.equal(source.rendered, 0, 'no frame rendered without demand');
 });
+
+t.test("the SUT's change notice is followed at once, and let go on stop", async (t) => {
+  const sut: VirtualScreen = { powered: true, width: 320, height: 200, lines: [], pointer: { x: 0, y: 0 } };
+  const listeners = new Set<() => void>();
+  const source = new SimulatedHdmiSource({
+    screen: () => sut,
+    pollMs: 60_000, // no poll during the test: only the notice can tell
+    onSignalChange: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  });
+  const hub = new FrameHub({ source });
+  await hub.start();
+  t.equal(hub.signal().online, true);
+  sut.powered = false;
+  for (const l of listeners) l();
+  t.match(hub.signal(), { online: false, reason: 'no-signal' }, 'no signal as soon as the SUT said so');
+  sut.powered = true;
+  sut.width = 640;
+  for (const l of listeners) l();
+  t.match(hub.signal(), { online: true, width: 640 });
+  await hub.stop();
+  t.equal(listeners.size, 0, 'unsubscribed on stop');
+});
