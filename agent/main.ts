@@ -292,6 +292,7 @@ export const AGENT_VERSION = packageVersion();
  */
 export async function runDaemon(config: AgentConfig, options: AgentOptions): Promise<number> {
   const logger = createLogger('pikvm-agent', stderrSink, config.log.level);
+  // Listening before the start: a SIGTERM while starting must not kill the agent half-started.
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
   process.once('SIGTERM', onSignal);

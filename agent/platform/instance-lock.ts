@@ -13,7 +13,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AgentError, fromErrno } from '../errors';
+import { AgentError, fromErrnoWorded } from '../errors';
 import { errnoError, errnoNameTable } from './errno';
 
 export const LOCK_FILE_NAME = 'agent.lock';
@@ -62,7 +62,7 @@ export class InstanceLock {
       // Not truncated on open: until we hold the lock, the pid in it is the holder's.
       handle = await fs.open(this.file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     } catch (e) {
-      throw fromErrno(e, `lock ${this.file}`);
+      throw fromErrnoWorded(e, `lock ${this.file}`);
     }
     try {
       if (this.tryLock(handle.fd) === 'held-elsewhere') {
@@ -73,7 +73,7 @@ export class InstanceLock {
       await handle.write(`${process.pid}\n`, 0);
     } catch (e) {
       await handle.close();
-      throw fromErrno(e, `lock ${this.file}`);
+      throw fromErrnoWorded(e, `lock ${this.file}`);
     }
     this.handle = handle;
   }

@@ -10,7 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { exchange, LineClient } from '../helpers/socket-client';
-import { freePort, runDirEntries, serve, tempDir, waitForAnswer } from './serve-process';
+import { tempDir } from '../helpers/temp-dir';
+import { freePort, runDirEntries, serve, waitForAnswer } from './serve-process';
 
 /** The lines of a daemon's stderr that are not log records (log records start with a level). */
 function messageLines(stderr: string): string[] {
@@ -18,7 +19,7 @@ function messageLines(stderr: string): string[] {
 }
 
 t.test('a second serve on a live run directory exits 1 at once, names the holder, and touches nothing', { timeout: 60_000 }, async (t) => {
-  const runDir = path.join(await tempDir(t), 'run');
+  const runDir = path.join(await tempDir(t, 'pikvm-agent-lifecycle-'), 'run');
   const socketPath = path.join(runDir, 'control.sock');
   const first = serve(t, runDir, ['--set', 'http.listen=']);
   await waitForAnswer(socketPath, first);
@@ -40,7 +41,7 @@ t.test('a second serve on a live run directory exits 1 at once, names the holder
 });
 
 t.test('the HTTP port taken: exit 1 with one line, no socket, no lease, no device taken', { timeout: 60_000 }, async (t) => {
-  const runDir = path.join(await tempDir(t), 'run');
+  const runDir = path.join(await tempDir(t, 'pikvm-agent-lifecycle-'), 'run');
   const blocker = net.createServer().listen(0, '127.0.0.1');
   await once(blocker, 'listening');
   t.teardown(() => blocker.close());
@@ -56,7 +57,7 @@ t.test('the HTTP port taken: exit 1 with one line, no socket, no lease, no devic
 });
 
 t.test('the control socket taken by another program: exit 1, the HTTP listeners closed again, the foreign socket left alone', { timeout: 60_000 }, async (t) => {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'pikvm-agent-lifecycle-');
   const runDir = path.join(dir, 'run');
   const foreign = path.join(dir, 'foreign.sock');
   // The daemon's liveness probe hangs up at once: the squatter ignores the resulting EPIPE.
@@ -78,7 +79,7 @@ t.test('the control socket taken by another program: exit 1, the HTTP listeners 
 });
 
 t.test('after the holder is SIGKILLed, the next start takes the lock and gives the devices back', { timeout: 60_000 }, async (t) => {
-  const runDir = path.join(await tempDir(t), 'run');
+  const runDir = path.join(await tempDir(t, 'pikvm-agent-lifecycle-'), 'run');
   const socketPath = path.join(runDir, 'control.sock');
   const lockFile = path.join(runDir, 'agent.lock');
   const first = serve(t, runDir, ['--set', 'http.listen=']);

@@ -10,7 +10,8 @@ import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
 import { exchange, LineClient } from '../helpers/socket-client';
-import { serve, tempDir, waitForAnswer } from './serve-process';
+import { tempDir } from '../helpers/temp-dir';
+import { serve, waitForAnswer } from './serve-process';
 
 const OPEN_FILES = 256;
 const FLOOD = 2 * OPEN_FILES;
@@ -33,7 +34,7 @@ function floodClient(socketPath: string): Promise<FloodClient> {
 }
 
 t.test(`${FLOOD} clients under a limit of ${OPEN_FILES} descriptors: a key still takes the devices and writes the lease`, { timeout: 120_000 }, async (t) => {
-  const runDir = path.join(await tempDir(t), 'run');
+  const runDir = path.join(await tempDir(t, 'pikvm-agent-lifecycle-'), 'run');
   const socketPath = path.join(runDir, 'control.sock');
   const daemon = serve(t, runDir, ['--set', 'http.listen='], { openFiles: OPEN_FILES });
   await waitForAnswer(socketPath, daemon);

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, promises as fs } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { exchange } from '../helpers/socket-client';
@@ -26,13 +25,6 @@ export interface ServeProcess {
   stderr(): string;
   /** Resolves when the process has exited and its output is closed. */
   exited: Promise<Exit>;
-}
-
-/** A fresh directory removed at teardown; the daemon's run directory goes below it. */
-export async function tempDir(t: Test): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pikvm-agent-lifecycle-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** A TCP port nobody listens on right now (bound to port 0, then released). */

@@ -1,24 +1,18 @@
 /** The HTTP listeners: both or neither, a cap on connections, and only our own socket removed. */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { HttpServers } from '../../../agent/compose/http-server';
 import { silentLogger } from '../../../agent/log';
+import { tempDir } from '../../helpers/temp-dir';
 
 const hello: http.RequestListener = (_req, res) => res.end('hello');
 
-async function tempDir(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'http-server-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 t.test('the Unix socket taken: the TCP listener is closed again and the other socket left alone', async (t) => {
-  const socketPath = path.join(await tempDir(t), 'http.sock');
+  const socketPath = path.join(await tempDir(t, 'http-server-'), 'http.sock');
   const squatter = net.createServer((s) => s.on('error', () => undefined).end());
   squatter.listen(socketPath);
   await once(squatter, 'listening');

@@ -3,17 +3,15 @@
  * are two open file descriptions, which conflict exactly as two daemons do.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { isAgentError } from '../../../agent/errors';
 import { errnoError } from '../../../agent/platform/errno';
 import { InstanceLock } from '../../../agent/platform/instance-lock';
+import { tempDir } from '../../helpers/temp-dir';
 
-async function lockFile(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'instance-lock-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return path.join(dir, 'run', 'agent.lock');
+async function lockFile(t: Test): Promise<string> {
+  return path.join(await tempDir(t, 'instance-lock-'), 'run', 'agent.lock');
 }
 
 t.test('one holder at a time; the second is told the pid and changes nothing', async (t) => {

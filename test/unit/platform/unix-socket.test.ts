@@ -2,15 +2,13 @@
 import { existsSync, promises as fs } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { listenUnix } from '../../../agent/platform/unix-socket';
+import { tempDir } from '../../helpers/temp-dir';
 
-async function tempSocket(t: Parameters<Parameters<typeof t.test>[1]>[0]): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'unix-socket-'));
-  t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
-  return path.join(dir, 'sub', 'a.sock');
+async function tempSocket(t: Test): Promise<string> {
+  return path.join(await tempDir(t, 'unix-socket-'), 'sub', 'a.sock');
 }
 
 t.test('a live socket is never replaced; the error names the path', async (t) => {
