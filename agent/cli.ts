@@ -175,7 +175,11 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`pikvm-agent: configuration error: ${e.message}\n`);
       process.exitCode = 78; // EX_CONFIG (sysexits.h): systemd shows it as a configuration problem
     } else {
-      process.stderr.write(`pikvm-agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // An AgentError is an expected failure with a complete message (a port in use, another agent
+      // running): one line. Anything else is a bug, and its stack trace helps.
+      const { AgentError } = require('./errors') as typeof import('./errors');
+      const text = e instanceof AgentError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+      process.stderr.write(`pikvm-agent: ${text}\n`);
       process.exitCode = 1;
     }
   },

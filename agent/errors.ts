@@ -3,6 +3,8 @@
  * one of these codes; errno values are translated into them once, where the syscall is made
  * (see `fromErrno`). The control protocol prints `error: <code> <message>`.
  */
+import { getSystemErrorMap } from 'node:util';
+
 export type ErrorCode =
   | 'bad-command' // the line could not be parsed
   | 'bad-argument' // parsed, but an argument is out of range or malformed
@@ -48,6 +50,7 @@ const ERRNO_CODES: Record<string, ErrorCode> = {
   ENOTSUP: 'not-supported',
   EOPNOTSUPP: 'not-supported',
   ENOTTY: 'not-supported',
+  EADDRINUSE: 'busy',
 };
 
 /** The errno name of a Node system error, or undefined. */
@@ -63,6 +66,27 @@ export function fromErrno(e: unknown, what: string): AgentError {
   const code = (errno && ERRNO_CODES[errno]) || 'io';
   const detail = e instanceof Error ? e.message : String(e);
   return new AgentError(code, `${what}: ${errno ?? detail}`, e);
+}
+
+let systemWording: Map<string, string> | undefined;
+
+/**
+ * Like `fromErrno`, with the system's wording before the errno name — `http.listen 127.0.0.1:8780:
+ * address already in use (EADDRINUSE)` — for the messages a person reads when the daemon cannot start.
+ * The wording is libuv's (util.getSystemErrorMap), the same Node puts in its own messages.
+ */
+export function fromErrnoWorded(e: unknown, what: string): AgentError {
+  const errno = errnoOf(e);
+  if (e instanceof AgentError || errno === undefined) return fromErrno(e, what);
+  systemWording ??= new Map([...getSystemErrorMap().values()]);
+  const wording = systemWording.get(errno);
+  if (wording === undefined) return fromErrno(e, what);
+  return new AgentError(ERRNO_CODES[errno] ?? 'io', `${what}: ${wording} (${errno})`, e);
+}
+
+/** The same error with more context in front: `control.socket` + `/run/x.sock: …`. */
+export function inContext(e: unknown, context: string): AgentError {
+  return new AgentError(e instanceof AgentError ? e.code : 'io', `${context} ${describe(e)}`, e);
 }
 
 /** A one-line message for logs and replies, whatever was thrown. */

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { createHttpServersFor } from './compose/http';
 import { realHardware, simulatedHardware } from './compose/hardware';
 import { createVideo, type VideoSetup } from './compose/video';
+import { connectionCap } from './compose/connection-budget';
 import type { HttpServers } from './compose/http-server';
 import type { AgentConfig } from './config';
 import type { InputPort, StoragePort } from './control/dispatcher';
 import { Dispatcher } from './control/dispatcher';
 import { ControlServer } from './control/server';
 import { ControlSessions } from './control/sessions';
-import { describe } from './errors';
+import { describe, fromErrnoWorded, inContext } from './errors';
 import { Gadget } from './gadget/gadget';
 import type { GadgetOptions } from './gadget/spec';
 import { MassStorage } from './gadget/storage';
@@ -23,6 +24,8 @@ import { HidService } from './hid/service';
 import { FetchLog } from './kickstart/fetch-log';
 import { KickstartStore } from './kickstart/store';
 import { createLogger, type Logger, stderrSink } from './log';
+import { InstanceLock, LOCK_FILE_NAME } from './platform/instance-lock';
+import { openFileCount, openFileLimit } from './platform/open-files';
 import { type Paths, SYSTEM_PATHS } from './platform/paths';
 import { SdNotify } from './platform/sdnotify';
 import type { SimulatedPikvm } from './sim/pikvm';
@@ -67,6 +70,8 @@ export class Agent {
   private readonly fetchLog = new FetchLog(50);
   private readonly notify: SdNotify;
   private readonly video: VideoSetup;
+  /** One agent per run directory (platform/instance-lock.ts). */
+  private readonly lock: InstanceLock;
   private readonly startedAt = new Date();
 
   constructor(
@@ -75,6 +80,7 @@ export class Agent {
     private readonly logger: Logger,
   ) {
     const paths: Paths = { ...SYSTEM_PATHS, runDir: config.run_dir };
+    this.lock = new InstanceLock(path.join(config.run_dir, LOCK_FILE_NAME));
     const hw = options.simulate ? simulatedHardware(config) : realHardware(paths, config, logger);
     this.sim = hw.sim;
     this.services = hw.services;
@@ -140,7 +146,23 @@ export class Agent {
     return this.http.tcpPort;
   }
 
+  /**
+   * All or nothing: the run directory's lock first (another live agent: fail before touching
+   * anything), then every listener — HTTP before the control socket, so no client can take a device
+   * from an agent that is about to fail — and only then READY. When a step fails, everything begun
+   * is stopped again (sockets removed, devices given back) and the error is thrown.
+   */
   async start(): Promise<void> {
+    await this.lock.acquire();
+    try {
+      await this.startLocked();
+    } catch (e) {
+      await this.stop().catch((cleanup) => this.logger.error('cleaning up after a failed start failed', { error: describe(cleanup) }));
+      throw fromErrnoWorded(e, 'start'); // an AgentError as it is; anything else becomes one too, one line
+    }
+  }
+
+  private async startLocked(): Promise<void> {
     this.sim?.start();
     if (this.lease) {
       // A lease left by a crashed agent: give the devices back before anything else.
@@ -152,10 +174,24 @@ export class Agent {
     }
     await this.hid.start();
     await this.hub.start();
-    await this.control.start();
+    await this.limitConnections();
     await this.http.start();
+    await this.control.start().catch((e) => {
+      throw inContext(e, 'control.socket');
+    });
     await this.notify.start();
     this.notify.ready('listening');
+  }
+
+  /** Caps every listener so that clients cannot use the descriptors the agent needs (connection-budget.ts). */
+  private async limitConnections(): Promise<void> {
+    const listeners = 1 + (this.config.http.listen !== '' ? 1 : 0) + (this.config.http.unix_socket ? 1 : 0);
+    const limit = await openFileLimit();
+    const cap = connectionCap(limit, await openFileCount(), listeners);
+    if (cap === undefined) return;
+    this.control.limitConnections(cap);
+    this.http.limitConnections(cap);
+    this.logger.debug('connections per listener capped', { open_file_limit: limit, cap });
   }
 
   async stop(): Promise<void> {
@@ -170,6 +206,7 @@ export class Agent {
     if (!teardown.clean) this.logger.warn('gadget left behind', { leftovers: teardown.leftovers.join(' ') });
     await this.notify.stop();
     this.sim?.stop();
+    await this.lock.release();
   }
 
   async status(): Promise<unknown> {
@@ -248,16 +285,28 @@ function packageVersion(): string {
 
 export const AGENT_VERSION = packageVersion();
 
-/** `pikvm-agent serve`: runs until SIGTERM/SIGINT, then releases everything; resolves to the exit code. */
+/**
+ * `pikvm-agent serve`: runs until SIGTERM/SIGINT, then releases everything; resolves to the exit
+ * code. A failed start rejects after cleaning up (the command line prints the error on one line).
+ * A signal that arrives while starting stops the agent as soon as the start is over.
+ */
 export async function runDaemon(config: AgentConfig, options: AgentOptions): Promise<number> {
   const logger = createLogger('pikvm-agent', stderrSink, config.log.level);
+  // Listening before the start: a SIGTERM while starting must not kill the agent half-started.
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const agent = new Agent(config, options, logger);
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (e) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    throw e;
+  }
   logger.info(options.simulate ? 'running the simulated PiKVM' : 'running', { control: config.control.socket });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopSignal;
   logger.info('stopping', { signal });
   await agent.stop();
   return 0;

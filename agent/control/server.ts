@@ -35,6 +35,7 @@ interface BodyInProgress {
 export class ControlServer {
   private server: net.Server | null = null;
   private readonly connections = new Set<net.Socket>();
+  private maxConnections: number | undefined;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -47,9 +48,16 @@ export class ControlServer {
     return this.connections.size;
   }
 
+  /** At most `n` clients at once (the agent's descriptor budget); Node closes further ones on accept. */
+  limitConnections(n: number): void {
+    this.maxConnections = n;
+    if (this.server) this.server.maxConnections = n;
+  }
+
   async start(): Promise<void> {
     if (this.server) return;
     const server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
+    if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
     await listenUnix(server, this.options.socketPath, { mode: this.options.mode, group: this.options.group });
     this.server = server;
     this.logger.info('listening', { socket: this.options.socketPath });

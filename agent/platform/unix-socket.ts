@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { AgentError, errnoOf, fromErrno } from '../errors';
+import { AgentError, errnoOf, fromErrnoWorded, isAgentError } from '../errors';
 
 /** Resolve a group name to its gid from the group database (`/etc/group`). */
 export async function lookupGroupId(name: string, groupFile = '/etc/group'): Promise<number> {
@@ -36,11 +36,13 @@ async function removeStale(socketPath: string): Promise<void> {
     stat = await fs.lstat(socketPath);
   } catch (e) {
     if (errnoOf(e) === 'ENOENT') return;
-    throw fromErrno(e, `inspecting ${socketPath}`);
+    throw fromErrnoWorded(e, `${socketPath}: inspecting`);
   }
-  if (!stat.isSocket()) throw new AgentError('busy', `${socketPath} exists and is not a socket; refusing to replace it`);
-  if (await isLive(socketPath)) throw new AgentError('busy', `another process is already listening on ${socketPath}`);
-  await fs.unlink(socketPath);
+  if (!stat.isSocket()) throw new AgentError('busy', `${socketPath}: exists and is not a socket; refusing to replace it`);
+  if (await isLive(socketPath)) throw new AgentError('busy', `${socketPath}: another process is already listening`);
+  await fs.unlink(socketPath).catch((e) => {
+    throw fromErrnoWorded(e, `${socketPath}: removing the stale socket`);
+  });
 }
 
 export interface UnixListenOptions {
@@ -49,9 +51,17 @@ export interface UnixListenOptions {
   group: string;
 }
 
-/** Listen `server` on `socketPath`; resolves once it is listening with its final mode and group. */
+/**
+ * Listen `server` on `socketPath`; resolves once it is listening with its final mode and group.
+ * All or nothing: when any step fails the server is closed and the socket file removed again, and
+ * the error (an AgentError) begins with the path.
+ */
 export async function listenUnix(server: net.Server, socketPath: string, options: UnixListenOptions): Promise<void> {
-  await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+  try {
+    await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw fromErrnoWorded(e, `${socketPath}: creating its directory`);
+  }
   await removeStale(socketPath);
   // Create the socket with no access for others from the first instant, then widen to `mode`.
   const oldMask = process.umask(0o177);
@@ -64,15 +74,22 @@ export async function listenUnix(server: net.Server, socketPath: string, options
       });
     });
   } catch (e) {
-    throw fromErrno(e, `listening on ${socketPath}`);
+    throw fromErrnoWorded(e, socketPath);
   } finally {
     process.umask(oldMask);
   }
-  if (options.group !== '') {
-    const gid = await lookupGroupId(options.group);
-    await fs.chown(socketPath, -1, gid);
+  try {
+    if (options.group !== '') {
+      const gid = await lookupGroupId(options.group);
+      await fs.chown(socketPath, -1, gid);
+    }
+    await fs.chmod(socketPath, options.mode);
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unlinkSocket(socketPath);
+    if (isAgentError(e)) throw new AgentError(e.code, `${socketPath}: ${e.message}`, e);
+    throw fromErrnoWorded(e, `${socketPath}: setting group ${options.group || '-'} and mode 0o${options.mode.toString(8)}`);
   }
-  await fs.chmod(socketPath, options.mode);
 }
 
 /** Remove our socket file at shutdown (it is ours only if we listened on it). */

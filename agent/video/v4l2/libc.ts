@@ -5,6 +5,9 @@
  * koffi src/koffi/src/call.cc `AsyncCall::Complete`). The interface lets tests substitute a fake.
  */
 import type * as KoffiModule from 'koffi' with { 'resolution-mode': 'import' };
+import { errnoNameTable } from '../../platform/errno';
+
+export { errnoNameTable };
 
 // koffi ships CommonJS (index.cjs) but declares its types as an ES module; we compile to CommonJS,
 // so load it with require and borrow the types.
@@ -31,17 +34,6 @@ export interface Libc {
 }
 
 /** From <fcntl.h> / <sys/mman.h> / <poll.h>; identical on x86_64, aarch64 and armv7h Linux. */
-/**
- * errno number → name. Aliases share a number (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK,
- * EOPNOTSUPP = ENOTSUP): the first name listed is the canonical one callers compare against
- * (koffi lists EAGAIN before EWOULDBLOCK).
- */
-export function errnoNameTable(errno: Record<string, number>): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const [name, n] of Object.entries(errno)) if (!names.has(n)) names.set(n, name);
-  return names;
-}
-
 export const O_RDWR = 0o2;
 export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;

@@ -86,6 +86,7 @@ t.test('the unit says what the design needs', async (t) => {
   };
   t.equal(one('Service.Type'), 'notify');
   t.equal(one('Service.Restart'), 'on-failure');
+  t.equal(one('Service.RestartPreventExitStatus'), '78', 'a configuration error (exit 78) is not restarted');
   t.ok(parseInt(one('Service.WatchdogSec'), 10) > 0, 'a watchdog');
   t.equal(one('Service.KillMode'), 'mixed', 'the hand-back can finish its systemctl calls');
 
