@@ -30,6 +30,15 @@ function checkAcrossKeys(values: ReadonlyMap<string, unknown>, origin: ReadonlyM
       `must not exceed video.max_fps (${maxFps}), got ${defaultFps}`,
     );
   }
+  const templateBytes = values.get('kickstart.max_template_bytes') as number;
+  const uploadBytes = values.get('kickstart.max_upload_bytes') as number;
+  if (templateBytes > uploadBytes) {
+    throw new ConfigError(
+      sourceOf('kickstart.max_template_bytes', 'kickstart.max_upload_bytes'),
+      'kickstart.max_template_bytes',
+      `must not exceed kickstart.max_upload_bytes (${uploadBytes}), got ${templateBytes}`,
+    );
+  }
   if (values.get('control.socket') === values.get('http.unix_socket')) {
     throw new ConfigError(
       sourceOf('http.unix_socket', 'control.socket'),
