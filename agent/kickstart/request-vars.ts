@@ -68,8 +68,13 @@ export function requestFacts(conn: ConnectionInfo, headers: Record<string, strin
   return facts;
 }
 
-/** The regular expression a whole value must match; throws SyntaxError for a malformed pattern. */
+/**
+ * The regular expression a whole value must match; throws SyntaxError for a malformed pattern. The
+ * pattern is compiled alone first, so one that would close the anchoring group (`a)|(b`) is refused
+ * rather than left matching a mere prefix.
+ */
 export function valuePattern(source: string): RegExp {
+  new RegExp(source, 'u');
   return new RegExp(`^(?:${source})$`, 'u');
 }
 

@@ -31,6 +31,7 @@ const MAIN_FILE_ROWS: YamlRow[] = [
   ['a list element, located by index', 'storage: {image_dirs: [/srv/a, relative/b]}\n', 'storage.image_dirs[1]', /expected an absolute path, got "relative\/b"/],
   ['a map entry with a bad name', 'kickstart: {vars: {"my-var": x}}\n', 'kickstart.vars.my-var', /expected a name/],
   ['a query variable with a malformed pattern', 'kickstart:\n  query_vars:\n    - arch\n    - {name: disk, pattern: "sd[a-z"}\n', 'kickstart.query_vars[1].pattern', /expected a regular expression, got "sd\[a-z": /],
+  ['a query variable pattern that would break out of its anchors', 'kickstart: {query_vars: [{name: disk, pattern: "a)|(b"}]}\n', 'kickstart.query_vars[0].pattern', /expected a regular expression, got "a\)\|\(b": /],
   ['a query variable with a key it does not have', 'kickstart: {query_vars: [{name: disk, max: 3}]}\n', 'kickstart.query_vars[0].max', /^unknown key \(known: name, pattern, max_length\)$/],
   ['a query variable without a name', 'kickstart: {query_vars: [{pattern: "[a-z]+"}]}\n', 'kickstart.query_vars[0].name', /^expected a name$/],
   ['a query variable listed twice', 'kickstart: {query_vars: [disk, {name: disk}]}\n', 'kickstart.query_vars[1]', /^disk is listed twice$/],
