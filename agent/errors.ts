@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'busy' // the resource is in use (kernel EBUSY, another gadget on the UDC, lease held)
   | 'forbidden' // refused by policy (path outside the allowed directories, device node)
   | 'not-found' // a file, LUN, device or template does not exist
+  | 'no-space' // a bound on stored data is reached (kickstart uploads; ENOSPC, EDQUOT)
   | 'no-device' // hardware absent (no UDC, no capture device)
   | 'not-supported' // a valid request this build or device cannot do
   | 'timeout' // an operation did not finish in its bound
@@ -39,6 +40,8 @@ export function isAgentError(e: unknown, code?: ErrorCode): e is AgentError {
 const ERRNO_CODES: Record<string, ErrorCode> = {
   EBUSY: 'busy',
   ENOENT: 'not-found',
+  ENOSPC: 'no-space',
+  EDQUOT: 'no-space',
   ENODEV: 'no-device',
   ENXIO: 'no-device',
   EACCES: 'forbidden',

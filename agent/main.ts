@@ -119,7 +119,13 @@ export class Agent {
           cooperativeVideo: config.handoff.cooperative_video,
         })
       : null;
-    const kickstart = new KickstartStore({ dir: config.kickstart.dir, uploadDir: path.join(config.run_dir, 'kickstart'), logger: logger.child('kickstart') });
+    const ks = config.kickstart;
+    const kickstart = new KickstartStore({
+      dir: ks.dir,
+      uploadDir: path.join(config.run_dir, 'kickstart'),
+      limits: { templateBytes: ks.max_template_bytes, uploads: ks.max_uploads, uploadBytes: ks.max_upload_bytes },
+      logger: logger.child('kickstart'),
+    });
     const dispatcher = new Dispatcher({
       input: this.guardedInput(),
       gadget: { reconnect: async () => (await this.devicesUp(), session.reconnect()) },
@@ -134,7 +140,13 @@ export class Agent {
     });
     this.control = new ControlServer(
       dispatcher,
-      { socketPath: config.control.socket, mode: config.control.mode, group: config.control.group, maxLine: config.control.max_line },
+      {
+        socketPath: config.control.socket,
+        mode: config.control.mode,
+        group: config.control.group,
+        maxLine: config.control.max_line,
+        maxBodyBytes: ks.max_template_bytes,
+      },
       logger.child('control'),
     );
     this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger });

@@ -54,7 +54,11 @@ export class UsbSession {
     this.up = false;
     await this.ejectAll();
     await this.closeDevices();
-    return this.deps.gadget.stop();
+    try {
+      return await this.deps.gadget.stop();
+    } finally {
+      await this.deps.storage.releaseAll(); // a medium that would not eject went with the gadget
+    }
   }
 
   /** A USB replug (unbind, relink, rebind) with the device nodes reopened. */

@@ -21,15 +21,14 @@ function deepFreeze<T>(value: T): T {
 function checkAcrossKeys(values: ReadonlyMap<string, unknown>, origin: ReadonlyMap<string, string>): void {
   const sourceOf = (...keyPaths: string[]) =>
     keyPaths.map((k) => origin.get(k)).find((s) => s !== undefined) ?? DEFAULTS_SOURCE;
-  const defaultFps = values.get('video.default_fps') as number;
-  const maxFps = values.get('video.max_fps') as number;
-  if (defaultFps > maxFps) {
-    throw new ConfigError(
-      sourceOf('video.default_fps', 'video.max_fps'),
-      'video.default_fps',
-      `must not exceed video.max_fps (${maxFps}), got ${defaultFps}`,
-    );
-  }
+  /** `key` must not exceed the number at `bound`; blamed on the source that set either. */
+  const atMost = (key: string, bound: string) => {
+    const value = values.get(key) as number;
+    const limit = values.get(bound) as number;
+    if (value > limit) throw new ConfigError(sourceOf(key, bound), key, `must not exceed ${bound} (${limit}), got ${value}`);
+  };
+  atMost('video.default_fps', 'video.max_fps');
+  atMost('kickstart.max_template_bytes', 'kickstart.max_upload_bytes');
   if (values.get('control.socket') === values.get('http.unix_socket')) {
     throw new ConfigError(
       sourceOf('http.unix_socket', 'control.socket'),

@@ -13,6 +13,8 @@ import {
   SYSTEM_PATHS,
 } from '../platform/paths';
 import { SPACE_MAX, SPACE_MIN } from '../hid/space';
+import { DEFAULT_LIMITS } from '../kickstart/store';
+import { queryVarList } from './query-vars';
 import { bool, Field, int, list, listen, mode, oneOf, path, str, stringMap, u16 } from './types';
 
 /** A configfs directory or template name: no separators, not `.`/`..`. */
@@ -24,6 +26,7 @@ const GROUP_NAME = { pattern: /^(?:|[A-Za-z_][A-Za-z0-9_-]*\$?)$/, shape: "a gro
  * the kernel refuses longer gadget strings (USB_MAX_STRING_LEN, include/linux/usb/gadget.h).
  */
 const USB_STRING_MAX = 126;
+const MiB = 1024 * 1024;
 
 export const SCHEMA = {
   log: {
@@ -83,7 +86,11 @@ export const SCHEMA = {
     dir: path().default(DEFAULT_KICKSTART_DIR),
     default: str(64, FILE_NAME).default('ks'),
     vars: stringMap(str(4096)).default({}),
-    query_vars: list(str(64, { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, shape: 'a parameter name', min: 1 })).default([]),
+    query_vars: queryVarList().default([]), // names, or {name, pattern, max_length} (config/query-vars.ts)
+    // Uploads live in <run_dir>/kickstart: RAM on a PiKVM, charged to the agent's memory limit.
+    max_template_bytes: int(1024, 16 * MiB).default(DEFAULT_LIMITS.templateBytes),
+    max_uploads: int(1, 10_000).default(DEFAULT_LIMITS.uploads),
+    max_upload_bytes: int(1024, 1024 * MiB).default(DEFAULT_LIMITS.uploadBytes),
   },
 } as const;
 

@@ -47,7 +47,7 @@ export function describeRaw(raw: RawValue): string {
   return JSON.stringify(raw);
 }
 
-interface Spec<T> {
+export interface Spec<T> {
   expected: string;
   fromText(text: string): T;
   fromRaw?(raw: RawValue): T;
@@ -55,7 +55,8 @@ interface Spec<T> {
   mergeEntries?: boolean;
 }
 
-function valueType<T>(spec: Spec<T>): ValueType<T> {
+/** A value type from its parsers (the building block of every type below). */
+export function valueType<T>(spec: Spec<T>): ValueType<T> {
   const type: ValueType<T> = {
     expected: spec.expected,
     mergeEntries: spec.mergeEntries ?? false,

@@ -75,6 +75,8 @@ export interface VideoPort {
 export interface KickstartPort {
   set(name: string, body: string): Promise<void>;
   list(): Promise<string[]>;
+  /** Remove an uploaded template. */
+  delete(name: string): Promise<void>;
 }
 
 export interface DispatcherDeps {
@@ -168,6 +170,8 @@ export class Dispatcher {
         return void (await this.kickstart().set(c.name, c.body));
       case 'kickstart-list':
         return this.kickstart().list();
+      case 'kickstart-delete':
+        return void (await this.kickstart().delete(c.name));
       case 'video-timings':
         return this.video().timings();
       case 'video-query':

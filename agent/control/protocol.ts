@@ -28,6 +28,7 @@ export type Command =
   | { kind: 'release' }
   | { kind: 'kickstart-set'; name: string; body: string }
   | { kind: 'kickstart-list' }
+  | { kind: 'kickstart-delete'; name: string }
   | { kind: 'video-timings' }
   | { kind: 'video-query' }
   | { kind: 'video-apply' }
@@ -239,7 +240,8 @@ export function parseCommand(line: string): Command {
       return parseVideo(words);
     case 'kickstart':
       if (words[1] === 'list' && words.length === 2) return { kind: 'kickstart-list' };
-      throw bad('usage: kickstart set NAME (followed by the template lines and a line with a single ".") | kickstart list');
+      if (words[1] === 'delete' && words.length === 3) return { kind: 'kickstart-delete', name: words[2]! };
+      throw bad('usage: kickstart set NAME (followed by the template lines and a line with a single ".") | kickstart list | kickstart delete NAME');
     case 'storage':
       return parseStorage(words);
     case 'sim':

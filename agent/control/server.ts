@@ -17,12 +17,13 @@ export interface ControlServerOptions {
   mode: number;
   group: string;
   maxLine: number;
+  /** The largest command body (`kickstart set`: `kickstart.max_template_bytes`); default 256 KiB. */
+  maxBodyBytes?: number;
 }
 
 /** Lines waiting per connection before we stop reading from it. */
 const MAX_QUEUED_LINES = 256;
-/** The largest command body (`kickstart set`): a kickstart template's size limit. */
-const MAX_BODY_BYTES = 256 * 1024;
+const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
 /** A command body being collected: its name, lines so far, and the first problem seen. */
 interface BodyInProgress {
@@ -81,6 +82,7 @@ export class ControlServer {
     let closed = false;
     let body: BodyInProgress | null = null;
     const session = this.dispatcher.attachClient();
+    const maxBody = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
     /** The reply to one item, or null while a command body is still being collected. */
     const answer = async (item: SplitItem): Promise<string | null> => {
@@ -95,7 +97,8 @@ export class ControlServer {
             return this.dispatcher.handleBody(current.name, current.lines.join('\n') + (current.lines.length ? '\n' : ''), session);
           }
           current.bytes += Buffer.byteLength(line) + 1;
-          if (current.bytes > MAX_BODY_BYTES) current.problem ??= `the body exceeds ${MAX_BODY_BYTES} bytes`;
+          // Past the bound the lines are still read up to the "." (framing), but no longer kept.
+          if (current.bytes > maxBody) current.problem ??= `the body exceeds ${maxBody} bytes (kickstart.max_template_bytes)`;
           else current.lines.push(line);
         }
         return null;

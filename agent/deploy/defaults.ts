@@ -38,6 +38,9 @@ http:
 #   dir: ${SYSTEM_LAYOUT.kickstartDir}
 #   vars:
 #     mirror: http://mirror.example.org/fedora/linux/releases/40/Everything/x86_64/os
+#   # ?hostname=… may set {{ hostname }}; values match [A-Za-z0-9._:/@+-]+ unless an entry
+#   # gives its own: - { name: disk, pattern: "sd[a-z]", max_length: 8 }
+#   query_vars: [hostname]
 # handoff:
 #   idle_release_s: 600
 `;

@@ -5,12 +5,18 @@
  * storage_common.c fsg_store_ro/fsg_store_cdrom), so every change runs eject → flags → file.
  * Eject uses `forced_eject` where it exists (Linux ≥ 6.0; detaches even when the host has locked
  * the medium with PREVENT ALLOW MEDIUM REMOVAL), else writes an empty path to `file`.
+ *
+ * The kernel opens whatever name is written to `file` (filp_open in the writer's context), so the
+ * agent opens the image itself, checks that descriptor, writes its `/proc/self/fd/N` name and keeps
+ * the descriptor until the medium is ejected (image-path.ts): the kernel attaches the file that was
+ * checked, never one a swapped symlink points at. `file` then reads back the real path (d_path).
  */
 import { AgentError, fromErrno } from '../errors';
 import type { Logger } from '../log';
 import { applyAll } from './apply';
 import type { ConfigFs } from './configfs';
-import { resolveImagePath } from './image-path';
+import type { FileHandle } from 'node:fs/promises';
+import { openImage } from './image-path';
 import { gadgetPath } from './plan';
 import { STORAGE_FUNCTION } from './spec';
 
@@ -36,6 +42,9 @@ export interface LunStatus {
 }
 
 export class MassStorage {
+  /** Our descriptor of each LUN's medium, held until it is ejected. */
+  private readonly held = new Map<number, FileHandle>();
+
   constructor(private readonly deps: MassStorageDeps) {}
 
   private lunDir(lun: number): string {
@@ -56,24 +65,40 @@ export class MassStorage {
   /** Attach `imagePath` (confined to the image directories) with the given flags. */
   async attach(lun: number, imagePath: string, flags: AttachFlags): Promise<LunStatus> {
     const dir = this.lunDir(lun);
-    const real = await resolveImagePath(imagePath, this.deps.imageDirs);
-    await this.eject(lun);
-    await applyAll(
-      this.deps.configfs,
-      [
-        { verb: 'WRITE', path: `${dir}/cdrom`, value: flags.cdrom ? '1' : '0' },
-        { verb: 'WRITE', path: `${dir}/ro`, value: flags.readOnly ? '1' : '0' },
-        { verb: 'WRITE', path: `${dir}/file`, value: real },
-      ],
-      this.deps.logger,
-    );
+    const image = await openImage(imagePath, this.deps.imageDirs, { cdrom: flags.cdrom });
+    try {
+      await this.eject(lun);
+      await applyAll(
+        this.deps.configfs,
+        [
+          { verb: 'WRITE', path: `${dir}/cdrom`, value: flags.cdrom ? '1' : '0' },
+          { verb: 'WRITE', path: `${dir}/ro`, value: flags.readOnly ? '1' : '0' },
+          { verb: 'WRITE', path: `${dir}/file`, value: image.kernelPath },
+        ],
+        this.deps.logger,
+      );
+    } catch (e) {
+      await image.handle.close();
+      throw e;
+    }
+    this.held.set(lun, image.handle);
+    this.deps.logger.info('medium attached', { lun, file: image.path, cdrom: flags.cdrom, readOnly: flags.readOnly });
     return this.lunStatus(lun);
   }
 
   /** Detach the medium; a no-op when none is attached. */
   async eject(lun: number): Promise<void> {
     const dir = this.lunDir(lun);
-    if ((await this.readAttr(dir, 'file')) === '') return;
+    if ((await this.readAttr(dir, 'file')) !== '') await this.detach(lun, dir);
+    await this.release(lun);
+  }
+
+  /** Close every descriptor still held (at stop, after the gadget is gone). */
+  async releaseAll(): Promise<void> {
+    for (const lun of [...this.held.keys()]) await this.release(lun);
+  }
+
+  private async detach(lun: number, dir: string): Promise<void> {
     const forced = await this.deps.configfs.exists(`${dir}/forced_eject`);
     const op = forced
       ? { verb: 'WRITE' as const, path: `${dir}/forced_eject`, value: '1' }
@@ -86,6 +111,12 @@ export class MassStorage {
       }
       throw e;
     }
+  }
+
+  private async release(lun: number): Promise<void> {
+    const handle = this.held.get(lun);
+    this.held.delete(lun);
+    await handle?.close().catch(() => undefined);
   }
 
   async lunStatus(lun: number): Promise<LunStatus> {

@@ -4,7 +4,7 @@
  * parameters (`kickstart.query_vars`), request facts (`client_addr`, `agent_addr`, `agent_port`;
  * a query parameter or config key cannot override them).
  *
- * Answers: 200 text/plain; 400 bad query value; 403 template points outside its directory; 404 no
+ * Answers: 200 text/plain; 400 bad query value (naming the parameter); 403 template points outside its directory; 404 no
  * such template (invalid names included: `..`, `%2e%2e`, dots); 500 the template cannot be rendered
  * (undefined variable, syntax error) with the reason in the body and in the log. Every request is
  * logged and kept in the fetch log.
@@ -13,7 +13,7 @@ import { Router, type Request, type Response } from 'express';
 import { AgentError, describe } from '../errors';
 import type { Logger } from '../log';
 import type { FetchLog } from './fetch-log';
-import { queryVariables, requestFacts } from './request-vars';
+import { compileQueryRules, type QueryVarSpec, queryVariables, requestFacts } from './request-vars';
 import { type KickstartTemplates, TEMPLATE_NAME } from './store';
 import { renderTemplate, TemplateSyntaxError, UndefinedVariableError } from './template';
 
@@ -23,8 +23,8 @@ export interface KickstartRouterDeps {
   defaultTemplate: string;
   /** `kickstart.vars`. */
   vars: Readonly<Record<string, string>>;
-  /** `kickstart.query_vars`: query parameters a request may set. */
-  queryVars: readonly string[];
+  /** `kickstart.query_vars`: query parameters a request may set, and the values each may hold. */
+  queryVars: readonly QueryVarSpec[];
   fetchLog: FetchLog;
   logger: Logger;
   now?: () => number;
@@ -46,6 +46,7 @@ export function createKickstartRouter(deps: KickstartRouterDeps): Router {
   const router = Router();
   const now = deps.now ?? Date.now;
   const log = deps.logger;
+  const queryRules = compileQueryRules(deps.queryVars);
 
   async function serve(req: Request, res: Response, requested: string, name: string | null): Promise<void> {
     const time = new Date(now()).toISOString();
@@ -59,7 +60,7 @@ export function createKickstartRouter(deps: KickstartRouterDeps): Router {
       if (name === null || !TEMPLATE_NAME.test(name)) {
         throw new AgentError('not-found', `no kickstart template ${JSON.stringify(template)}`);
       }
-      const query = queryVariables(req.query as Record<string, unknown>, deps.queryVars);
+      const query = queryVariables(req.query as Record<string, unknown>, queryRules);
       const text = await deps.templates.read(name);
       const body = renderTemplate(text, { ...deps.vars, ...query, ...facts });
       res.status(200).set('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(body);

@@ -8,16 +8,34 @@
  * read-only outside maintenance, so per-job templates belong in the run directory (tmpfs), while the
  * shipped templates stay in /etc. Writes are atomic (temp file + rename in the same directory), so an
  * installer fetching during an upload gets the old or the new file, never half of one.
+ *
+ * Uploads are bounded (the run directory is RAM on a PiKVM, charged to the agent's memory): each
+ * template by `templateBytes`, the upload directory by `uploads` templates and `uploadBytes` bytes
+ * of files in all. An upload over a bound is refused whole (nothing is written) and names the
+ * configuration key; replacing a template counts its new size instead of the old one. Uploaded files
+ * are 0640 in a 0750 directory: only the agent (root) and its group read them.
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError, errnoOf, fromErrno } from '../errors';
 import type { Logger } from '../log';
+import { isInside } from '../platform/inside';
 import { parseTemplate } from './template';
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const TEMPLATE_SUFFIX = '.cfg';
-export const MAX_TEMPLATE_BYTES = 256 * 1024;
+
+/** Bounds of templates and uploads (`kickstart.max_template_bytes`, `max_uploads`, `max_upload_bytes`). */
+export interface KickstartLimits {
+  /** One template, uploaded or read from `dir`. */
+  templateBytes: number;
+  /** Templates in the upload directory. */
+  uploads: number;
+  /** Bytes of all files in the upload directory together. */
+  uploadBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<KickstartLimits> = Object.freeze({ templateBytes: 256 * 1024, uploads: 64, uploadBytes: 4 * 1024 * 1024 });
 
 /** What the HTTP side needs: read a template by name. */
 export interface KickstartTemplates {
@@ -27,7 +45,14 @@ export interface KickstartTemplates {
 export interface KickstartStoreOptions {
   dir: string;
   uploadDir?: string | undefined;
+  limits?: KickstartLimits | undefined;
   logger: Logger;
+}
+
+/** What the upload directory holds now: template sizes by name, and every file's bytes together. */
+interface UploadUsage {
+  templates: Map<string, number>;
+  bytes: number;
 }
 
 export function validateTemplateName(name: string): void {
@@ -36,13 +61,12 @@ export function validateTemplateName(name: string): void {
   }
 }
 
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
 export class KickstartStore implements KickstartTemplates {
   constructor(private readonly options: KickstartStoreOptions) {}
+
+  private get limits(): KickstartLimits {
+    return this.options.limits ?? DEFAULT_LIMITS;
+  }
 
   /** The template's text. not-found, forbidden (escapes the directory), too-long, io. */
   async read(name: string): Promise<string> {
@@ -54,12 +78,17 @@ export class KickstartStore implements KickstartTemplates {
     throw new AgentError('not-found', `no kickstart template ${JSON.stringify(name)}`);
   }
 
-  /** Create or replace a template atomically. The body must be valid template text. */
+  /**
+   * Create or replace a template atomically. The body must be valid template text within the size
+   * bound; in the upload directory the count and total bounds hold after the write, or nothing is
+   * written: too-long (one template), no-space (count or total), bad-argument, io.
+   */
   async set(name: string, body: string): Promise<void> {
     validateTemplateName(name);
     const bytes = Buffer.byteLength(body, 'utf8');
-    if (bytes > MAX_TEMPLATE_BYTES) {
-      throw new AgentError('too-long', `template ${name} is ${bytes} bytes; the limit is ${MAX_TEMPLATE_BYTES}`);
+    const { templateBytes } = this.limits;
+    if (bytes > templateBytes) {
+      throw new AgentError('too-long', `template ${name} is ${bytes} bytes; the limit (kickstart.max_template_bytes) is ${templateBytes}`);
     }
     if (body.includes('\0')) throw new AgentError('bad-argument', `template ${name} contains a NUL byte`);
     parseTemplate(body); // refuse a template that could never render
@@ -67,8 +96,9 @@ export class KickstartStore implements KickstartTemplates {
     const target = path.join(dir, name + TEMPLATE_SUFFIX);
     const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-      await fs.writeFile(temp, body, { encoding: 'utf8', mode: 0o644, flag: 'wx' });
+      await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+      if (this.options.uploadDir) this.checkRoom(name, bytes, await this.uploadUsage(this.options.uploadDir));
+      await fs.writeFile(temp, body, { encoding: 'utf8', mode: 0o640, flag: 'wx' });
       // rename replaces a symlink at `target` itself; it never writes through it.
       await fs.rename(temp, target);
     } catch (e) {
@@ -76,6 +106,61 @@ export class KickstartStore implements KickstartTemplates {
       throw fromErrno(e, `writing kickstart template ${name}`);
     }
     this.options.logger.info('kickstart template stored', { name, bytes, file: target });
+  }
+
+  /** Remove an uploaded template (templates in `dir` are the administrator's): not-found, io. */
+  async delete(name: string): Promise<void> {
+    validateTemplateName(name);
+    const dir = this.options.uploadDir;
+    if (!dir) throw new AgentError('not-supported', 'templates are deleted from the upload directory only, and none is configured');
+    const file = path.join(dir, name + TEMPLATE_SUFFIX);
+    try {
+      await fs.unlink(file);
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') throw new AgentError('not-found', `no uploaded kickstart template ${JSON.stringify(name)}`);
+      throw fromErrno(e, `deleting kickstart template ${name}`);
+    }
+    this.options.logger.info('kickstart template deleted', { name, file });
+  }
+
+  /** no-space when storing `bytes` as `name` would exceed the count or total bound of the uploads. */
+  private checkRoom(name: string, bytes: number, usage: UploadUsage): void {
+    const { uploads, uploadBytes } = this.limits;
+    const replaced = usage.templates.get(name);
+    const count = usage.templates.size + (replaced === undefined ? 1 : 0);
+    const total = usage.bytes - (replaced ?? 0) + bytes;
+    const hint = 'free room with kickstart delete NAME';
+    if (count > uploads) {
+      throw new AgentError('no-space', `${usage.templates.size} uploaded templates, the limit (kickstart.max_uploads) is ${uploads}; ${hint}`);
+    }
+    if (total > uploadBytes) {
+      throw new AgentError(
+        'no-space',
+        `template ${name} (${bytes} bytes) would make the uploads ${total} bytes, the limit (kickstart.max_upload_bytes) is ${uploadBytes}; ${hint}`,
+      );
+    }
+  }
+
+  /**
+   * Sizes in the upload directory, from the directory itself (so files left by an earlier run count
+   * too). Temporary files of another process are what a crash left behind: they are removed.
+   */
+  private async uploadUsage(dir: string): Promise<UploadUsage> {
+    const usage: UploadUsage = { templates: new Map(), bytes: 0 };
+    for (const entry of await fs.readdir(dir)) {
+      const file = path.join(dir, entry);
+      const stale = /^\.[A-Za-z0-9_-]+\.(\d+)\.tmp$/.exec(entry);
+      if (stale && Number(stale[1]) !== process.pid) {
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      const stat = await fs.lstat(file).catch(() => null); // gone since readdir: nothing to count
+      if (!stat?.isFile()) continue;
+      usage.bytes += stat.size;
+      const template = entry.endsWith(TEMPLATE_SUFFIX) ? entry.slice(0, -TEMPLATE_SUFFIX.length) : '';
+      if (TEMPLATE_NAME.test(template)) usage.templates.set(template, stat.size);
+    }
+    return usage;
   }
 
   /** Names of the templates available, sorted. */
@@ -125,8 +210,9 @@ export class KickstartStore implements KickstartTemplates {
       handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
       const stat = await handle.stat();
       if (!stat.isFile()) throw new AgentError('forbidden', `${file} is not a regular file`);
-      if (stat.size > MAX_TEMPLATE_BYTES) {
-        throw new AgentError('too-long', `${file} is ${stat.size} bytes; the limit is ${MAX_TEMPLATE_BYTES}`);
+      const { templateBytes } = this.limits;
+      if (stat.size > templateBytes) {
+        throw new AgentError('too-long', `${file} is ${stat.size} bytes; the limit (kickstart.max_template_bytes) is ${templateBytes}`);
       }
       return await handle.readFile('utf8');
     } catch (e) {

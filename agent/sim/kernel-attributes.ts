@@ -4,6 +4,7 @@
  * function/f_mass_storage.c, function/storage_common.c). Stores throw `StoreError(errno)`; the
  * tree adds the path.
  */
+import type { BackingOpener } from './backing-file';
 
 export class StoreError extends Error {
   constructor(readonly errno: string) {
@@ -227,13 +228,11 @@ export function newLun(): SimLunState {
 
 /**
  * `lun.N/*` (storage_common.c). `ro` and `cdrom=1` → EBUSY while a file is open; `file` → EBUSY while
- * the host holds the medium locked; opening a missing path → ENOENT; `forced_eject` (Linux ≥ 6.0)
+ * the host holds the medium locked; the path is opened as fsg_lun_open does (backing-file.ts: a
+ * missing path → ENOENT, not a medium → EINVAL, too small → ETOOSMALL); `forced_eject` (Linux ≥ 6.0)
  * clears the lock and closes the file.
  */
-export function lunAttributes(
-  lun: SimLunState,
-  opts: { forcedEject: boolean; fileExists: (path: string) => Promise<boolean> },
-): Map<string, SimAttribute> {
+export function lunAttributes(lun: SimLunState, opts: { forcedEject: boolean; openBacking: BackingOpener }): Map<string, SimAttribute> {
   const flag = (get: () => boolean, set: (v: boolean) => void, busyWhenOpen: boolean): SimAttribute => ({
     show: () => `${get() ? 1 : 0}\n`,
     store: (text) => {
@@ -249,8 +248,7 @@ export function lunAttributes(
       lun.file = null;
       return;
     }
-    if (!(await opts.fileExists(path))) fail('ENOENT');
-    lun.file = path;
+    lun.file = await opts.openBacking(path, { readOnly: lun.ro, cdrom: lun.cdrom });
   };
   const attrs = new Map<string, SimAttribute>([
     ['file', { show: () => (lun.file === null ? '' : `${lun.file}\n`), store: storeFile }],

@@ -5,6 +5,7 @@
  * `SimConfigFs` (configfs.ts) owns the tree and the generic configfs rules and delegates here.
  */
 import { errnoError } from '../platform/errno';
+import type { BackingOpener } from './backing-file';
 import {
   StoreError,
   configAttributes,
@@ -75,8 +76,8 @@ export interface SimConfigFsOptions {
   noOutEndpoint?: boolean;
   /** Major of the hidg char devices (dynamic in the kernel). Default 236. */
   hidMajor?: number;
-  /** Whether a backing file exists (f_mass_storage opens it). */
-  fileExists: (path: string) => Promise<boolean>;
+  /** f_mass_storage's open of a backing file (`lun.N/file`). */
+  openBacking: BackingOpener;
 }
 
 /** HIDG_MINORS in f_hid.c: at most 4 HID functions system-wide. */
@@ -236,7 +237,7 @@ export class SimGadgetRegistry {
     const dir = newDir('lun', isDefault);
     dir.lunIndex = index;
     dir.fn = fn;
-    addFiles(dir, lunAttributes(lun, { forcedEject: this.options.forcedEject ?? true, fileExists: this.options.fileExists }));
+    addFiles(dir, lunAttributes(lun, { forcedEject: this.options.forcedEject ?? true, openBacking: this.options.openBacking }));
     return dir;
   }
 

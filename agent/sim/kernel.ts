@@ -8,9 +8,9 @@
  * it reads `not attached` (cable out) or `suspended` (host asleep).
  */
 import { EventEmitter } from 'node:events';
-import * as fsp from 'node:fs/promises';
 import { errnoError } from '../platform/errno';
 import type { SysFs } from '../gadget/sysfs';
+import { type BackingOpener, openBackingFile } from './backing-file';
 import { SimConfigFs, type SimGadgetState, type SimLinkedFunction } from './configfs';
 import type { SimLunState } from './kernel-attributes';
 
@@ -46,22 +46,13 @@ export interface SimKernelOptions {
   /** `no_out_endpoint` exists (Linux ≥ 5.15). Default true. */
   noOutEndpoint?: boolean;
   hidMajor?: number;
-  /** How `file` writes check that the backing file exists. Default: the real file system. */
-  fileExists?: (path: string) => Promise<boolean>;
+  /** How `lun.N/file` writes open the backing file. Default: the real file system, as the kernel. */
+  openBacking?: BackingOpener;
 }
 
 export interface SimKernelEvents {
   bound: [gadgetName: string, functions: BoundFunction[]];
   unbound: [gadgetName: string];
-}
-
-async function realFileExists(path: string): Promise<boolean> {
-  try {
-    await fsp.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class SimKernel extends EventEmitter<SimKernelEvents> {
@@ -86,7 +77,7 @@ export class SimKernel extends EventEmitter<SimKernelEvents> {
       forcedEject: options.forcedEject ?? true,
       noOutEndpoint: options.noOutEndpoint ?? true,
       hidMajor: this.hidMajor,
-      fileExists: options.fileExists ?? realFileExists,
+      openBacking: options.openBacking ?? openBackingFile,
     });
     this.sysfs = {
       list: async (path) => this.sysfsList(path),

@@ -3,17 +3,24 @@
  * configfs in test/unit/sim and against real configfs (dummy_hcd in QEMU) in the kernel tier.
  * Each case builds its own gadget under a unique name and removes it afterwards.
  */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { Test } from 'tap';
 import type { ConfigFs } from '../../agent/gadget/configfs';
 import { applyEach, observeGadget } from '../../agent/gadget/apply';
 import { planTeardown } from '../../agent/gadget/plan';
 import { silentLogger } from '../../agent/log';
+import { fdPath, O_PATH } from '../../agent/platform/fd-path';
+import { ETOOSMALL } from '../../agent/sim/backing-file';
 
 export interface ConfigFsFixture {
   fs: ConfigFs;
   /** A UDC that exists and that nothing else holds. */
   udc: string;
-  /** An existing regular file that can back a LUN, by its real path (the kernel reads back d_path). */
+  /**
+   * An existing regular file of at least 1 MiB that can back a LUN, by its real path (the kernel
+   * reads back d_path), in a writable directory the cases may add files to.
+   */
   imageFile: string;
   /** A path that does not exist. */
   missingFile: string;
@@ -172,6 +179,50 @@ export function configFsContract(t: Test, factory: ConfigFsFactory): void {
     t.equal((await f.fs.read(`${lun}/file`)).trim(), '', 'ejected');
     t.equal(await errnoOf(f.fs.write(`${lun}/cdrom`, '1')), '', 'flags writable again');
     t.equal(await f.fs.read(`${lun}/cdrom`), '1\n');
+  });
+
+  withGadget('LUN: /proc/self/fd/N attaches the file our descriptor refers to, whatever its name became', async (f, g, t) => {
+    await f.fs.mkdir(g);
+    await f.fs.mkdir(`${g}/functions/mass_storage.ct`);
+    const lun = `${g}/functions/mass_storage.ct/lun.0`;
+    const checked = path.join(path.dirname(f.imageFile), `checked-${process.pid}-${serial}.img`);
+    await fsp.writeFile(checked, Buffer.alloc(4096, 0x11));
+    const handle = await fsp.open(checked, O_PATH);
+    try {
+      // The hostile swap: the name now is a symlink to another file.
+      await fsp.symlink(f.imageFile, `${checked}.new`);
+      await fsp.rename(`${checked}.new`, checked);
+      await f.fs.write(`${lun}/ro`, '1');
+      await f.fs.write(`${lun}/file`, fdPath(handle.fd));
+      t.equal(await f.fs.read(`${lun}/file`), `${checked} (deleted)\n`, 'the checked file (unlinked by the swap), not the symlink target');
+      await f.fs.write(`${lun}/file`, '\n');
+    } finally {
+      await handle.close();
+      await fsp.rm(checked, { force: true });
+    }
+  });
+
+  withGadget('LUN: only regular files (and block devices) of one sector, 300 frames as a CD-ROM', async (f, g, t) => {
+    await f.fs.mkdir(g);
+    await f.fs.mkdir(`${g}/functions/mass_storage.ct`);
+    const lun = `${g}/functions/mass_storage.ct/lun.0`;
+    const small = path.join(path.dirname(f.imageFile), `small-${process.pid}-${serial}.img`);
+    await fsp.writeFile(small, Buffer.alloc(511));
+    try {
+      await f.fs.write(`${lun}/ro`, '1');
+      t.equal(await errnoOf(f.fs.write(`${lun}/file`, small)), ETOOSMALL, '511 bytes: too small');
+      t.equal(await errnoOf(f.fs.write(`${lun}/file`, path.dirname(small))), 'EINVAL', 'a directory is no medium');
+      await fsp.truncate(small, 512);
+      t.equal(await errnoOf(f.fs.write(`${lun}/file`, small)), '', '512 bytes: one sector');
+      await f.fs.write(`${lun}/file`, '\n');
+      await f.fs.write(`${lun}/cdrom`, '1');
+      t.equal(await errnoOf(f.fs.write(`${lun}/file`, small)), ETOOSMALL, 'as a CD-ROM: fewer than 300 frames');
+      await fsp.truncate(small, 300 * 2048);
+      t.equal(await errnoOf(f.fs.write(`${lun}/file`, small)), '', 'as a CD-ROM: 300 frames of 2048 bytes');
+      await f.fs.write(`${lun}/file`, '\n');
+    } finally {
+      await fsp.rm(small, { force: true });
+    }
   });
 
   withGadget('LUN: forced_eject detaches the file where the kernel has it', async (f, g, t) => {

@@ -34,7 +34,7 @@ async function startServer(t: Test, maxLine = 4096, extra: { kickstartSet?: (nam
     gadget: { reconnect: async () => undefined },
     storage: { attach: async () => undefined, eject: async () => undefined, status: async () => [] },
     status: async () => ({ ok: true }),
-    kickstart: { set: extra.kickstartSet ?? (async () => undefined), list: async () => ['ks'] },
+    kickstart: { set: extra.kickstartSet ?? (async () => undefined), list: async () => ['ks'], delete: async () => undefined },
     sessions: new ControlSessions({ width: 1024, height: 768 }),
     logger: silentLogger,
   });

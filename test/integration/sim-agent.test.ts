@@ -76,7 +76,9 @@ t.test('reconnect replugs the gadget and input keeps working', async (t) => {
 t.test('storage: attach from the image directory, refuse outside it, eject', async (t) => {
   const { socketPath, agent, imageDir, dir } = await startSimAgent(t);
   const image = path.join(imageDir, 'install.iso');
-  await fs.writeFile(image, Buffer.alloc(4096, 1));
+  await fs.writeFile(image, Buffer.alloc(300 * 2048, 1)); // the smallest CD-ROM f_mass_storage takes
+  await fs.writeFile(path.join(imageDir, '..dotted.img'), Buffer.alloc(512));
+  await fs.writeFile(path.join(imageDir, 'tiny.img'), Buffer.alloc(511));
   const outside = path.join(dir, 'secret.img');
   await fs.writeFile(outside, 'x');
   await fs.symlink(outside, path.join(imageDir, 'escape.img'));
@@ -89,10 +91,14 @@ t.test('storage: attach from the image directory, refuse outside it, eject', asy
     [`storage attach ${imageDir}/../secret.img`, /^error: forbidden /, 'a path out of the image directory'],
     ['storage attach /dev/null', /^error: forbidden /, 'a device node'],
     [`storage attach ${path.join(imageDir, 'missing.iso')}`, /^error: not-found /, 'a missing image'],
+    [`storage attach ${path.join(imageDir, 'tiny.img')}`, /^error: bad-argument .* is 511 bytes; a disk image needs at least 512 bytes/, 'less than a sector'],
+    [`storage attach --cdrom ${path.join(imageDir, '..dotted.img')}`, /^error: bad-argument .* a CD-ROM image needs at least 614400 bytes/, 'less than 300 frames'],
   ]);
   t.same(agent.sim!.media(), [{ lun: 0, file: image, cdrom: true, readOnly: true }], 'refusals change nothing');
   t.equal(await c.send(`storage attach --rw ${image}`), 'ok', 'changing flags of an attached LUN avoids EBUSY');
   t.same(agent.sim!.media(), [{ lun: 0, file: image, cdrom: false, readOnly: false }]);
+  t.equal(await c.send('storage attach --lun 0 ..dotted.img'), 'ok', 'a name starting with two dots is inside');
+  t.same(agent.sim!.media(), [{ lun: 0, file: path.join(imageDir, '..dotted.img'), cdrom: false, readOnly: true }]);
   t.equal(await c.send('storage eject'), 'ok');
   t.same(agent.sim!.media(), []);
   t.match(await c.send('storage status'), /^ok \[\{"lun":0,"file":null/);

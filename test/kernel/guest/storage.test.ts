@@ -7,9 +7,12 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isAgentError } from '../../../agent/errors';
 import { STORAGE_FUNCTION } from '../../../agent/gadget/spec';
 import { MassStorage } from '../../../agent/gadget/storage';
 import { silentLogger } from '../../../agent/log';
+import { isInside } from '../../../agent/platform/inside';
+import { startSwapper } from '../../fixtures/symlink-swapper';
 import { configfs, gadgetsLeft, newGadget, waitForHost } from './agent-stack';
 import { assertInGuest, paths, readTrimmed, waitFor } from './kernel-env';
 
@@ -111,6 +114,45 @@ t.test('mass storage through the real kernel', async (t) => {
     const again = await waitForHost();
     t.same(again.disks, [disk], 'the same host disk node: no replug');
     t.equal((await gadget.status()).functions.includes(STORAGE_FUNCTION), true);
+  });
+
+  t.test('smaller than a sector: refused by the agent, nothing attached', async (t) => {
+    await storage.eject(0);
+    const tiny = path.join(dir, 'tiny.img');
+    await fs.writeFile(tiny, Buffer.alloc(511));
+    await t.rejects(storage.attach(0, tiny, { cdrom: false, readOnly: true }), { code: 'bad-argument', message: /511 bytes; a disk image needs at least 512 bytes/ });
+    t.equal((await storage.lunStatus(0)).file, null);
+  });
+
+  t.test('race: the kernel attaches the checked file while a symlink to one outside is swapped in', async (t) => {
+    const outside = await fs.mkdtemp(path.join(process.env.TMPDIR ?? '/tmp', 'ktier-outside-'));
+    const secret = path.join(outside, 'secret.img');
+    await fs.writeFile(secret, Buffer.alloc(MiB, 0xee));
+    const good = path.join(dir, 'good.img');
+    await fs.writeFile(good, Buffer.alloc(MiB, 0x11));
+    const swapper = await startSwapper(path.join(dir, 'swap.img'), good, secret);
+    const seen = { attached: 0, refused: 0, escapes: [] as string[], errors: [] as string[] };
+    try {
+      for (let i = 0; i < 5000 && (i < 200 || seen.attached === 0 || seen.refused === 0); i++) {
+        try {
+          await storage.attach(0, path.join(dir, 'swap.img'), { cdrom: false, readOnly: false });
+          seen.attached++;
+        } catch (e) {
+          if (isAgentError(e, 'forbidden')) seen.refused++;
+          else seen.errors.push(String(e));
+        }
+        const file = (await storage.lunStatus(0)).file; // the kernel's d_path of what it opened
+        if (file !== null && !isInside(dir, file)) seen.escapes.push(file);
+      }
+    } finally {
+      await swapper.stop();
+      await storage.eject(0);
+    }
+    t.same(seen.escapes, [], 'f_mass_storage never held a file outside the image directory');
+    t.same(seen.errors, [], 'every refusal is forbidden');
+    t.ok(seen.attached > 0 && seen.refused > 0, `both sides of the race were hit (${seen.attached} attached, ${seen.refused} refused)`);
+    t.ok((await fs.readFile(secret)).equals(Buffer.alloc(MiB, 0xee)), 'the file outside is untouched');
+    await fs.rm(outside, { recursive: true, force: true });
   });
 
   t.test('teardown with a medium attached leaves usb_gadget/ empty', async (t) => {

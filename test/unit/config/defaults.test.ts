@@ -40,7 +40,15 @@ const SPECIFIED: AgentConfig = {
     ustreamer_socket: '/run/kvmd/ustreamer.sock',
   },
   handoff: { enabled: true, idle_release_s: 600, cooperative_video: false },
-  kickstart: { dir: '/etc/pikvm-agent/kickstart', default: 'ks', vars: {}, query_vars: [] },
+  kickstart: {
+    dir: '/etc/pikvm-agent/kickstart',
+    default: 'ks',
+    vars: {},
+    query_vars: [],
+    max_template_bytes: 262144,
+    max_uploads: 64,
+    max_upload_bytes: 4194304,
+  },
 };
 
 t.test('with no file, environment or flag every key has its specified default', async (t) => {

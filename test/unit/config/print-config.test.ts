@@ -53,6 +53,26 @@ t.test('round trip of values that YAML would otherwise retype', async (t) => {
   t.equal(plain.kickstart.vars.version, '08');
 });
 
+t.test('kickstart.query_vars: names and mappings, printed in full and read back the same', async (t) => {
+  const yaml = [
+    'kickstart:',
+    '  query_vars:',
+    '    - hostname',
+    '    - name: disk',
+    '      pattern: "sd[a-z]|nvme\\\\d+n\\\\d+"',
+    '      max_length: 12',
+    "    - { name: label, pattern: '[^#%\\s''\"]*' }",
+    '',
+  ].join('\n');
+  const config = await reload(yaml);
+  t.strictSame(config.kickstart.query_vars, [
+    { name: 'hostname', pattern: '[A-Za-z0-9._:/@+-]+', max_length: 256 },
+    { name: 'disk', pattern: 'sd[a-z]|nvme\\d+n\\d+', max_length: 12 },
+    { name: 'label', pattern: '[^#%\\s\'"]*', max_length: 256 },
+  ]);
+  t.strictSame(await reload(formatConfig(config)), config);
+});
+
 t.test('the output lists every section in schema order', async (t) => {
   const config = await loadConfig({ explicit: false, env: {}, overrides: [], ...fakeFiles({}) });
   const sections = formatConfig(config)

@@ -117,7 +117,7 @@ t.test('YAML scalars keep the text as written', async (t) => {
   t.equal(config.storage.inquiry_revision, '1.10', 'not the number 1.1');
   t.equal(config.video.swap_rb, true);
   t.strictSame(config.kickstart.vars, { version: '1.10' });
-  t.strictSame(config.kickstart.query_vars, ['arch'], 'a single scalar is a one-element list');
+  t.strictSame(config.kickstart.query_vars, [{ name: 'arch', pattern: '[A-Za-z0-9._:/@+-]+', max_length: 256 }], 'a single scalar is a one-element list');
 });
 
 t.test('reads real files and the drop-in directory from disk', async (t) => {

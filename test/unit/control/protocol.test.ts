@@ -43,6 +43,9 @@ t.test('lease and kickstart commands', async (t) => {
   t.equal(codeOf('acquire a b'), 'bad-command');
   t.equal(codeOf('acquire a/b'), 'bad-argument');
   t.equal(codeOf('kickstart'), 'bad-command');
+  t.same(parseCommand('kickstart delete job-42'), { kind: 'kickstart-delete', name: 'job-42' });
+  t.equal(codeOf('kickstart delete'), 'bad-command');
+  t.equal(codeOf('kickstart delete a b'), 'bad-command');
   t.same(parseCommand('video timings'), { kind: 'video-timings' });
   t.same(parseCommand('video query'), { kind: 'video-query' });
   t.same(parseCommand('video apply'), { kind: 'video-apply' });

@@ -49,16 +49,64 @@ t.test('GET /ks/<name>.cfg and the query whitelist', async (t) => {
   t.equal((await get({ port }, '/ks/needs-more.cfg?disk=sda&size=9')).status, 500, 'size is not whitelisted');
 
   for (const [query, why] of [
-    ['hostname=a%0Anetwork%20--bootproto=dhcp', /control character/],
-    ['hostname=a%00', /control character/],
-    [`hostname=${'x'.repeat(257)}`, /longer than 256/],
-    ['hostname=a&hostname=b', /given once/],
+    ['hostname=a%0Anetwork%20--bootproto=dhcp', /^query parameter hostname contains a line break or control character \(U\+000A\)/],
+    ['hostname=a%00', /hostname contains a line break or control character \(U\+0000\)/],
+    [`hostname=${'x'.repeat(257)}`, /^query parameter hostname is longer than 256 characters/],
+    ['hostname=a&hostname=b', /^query parameter hostname must be given once/],
   ] as const) {
     const r = await get({ port }, `/ks/fedora-40.cfg?${query}`);
     t.equal(r.status, 400, query.slice(0, 40));
     t.match(r.body, why);
   }
   t.equal((await get({ port }, `/ks/fedora-40.cfg?hostname=${'x'.repeat(256)}`)).status, 200, '256 characters are fine');
+});
+
+t.test('query values: only the characters of their pattern, never a line break pykickstart would split at', async (t) => {
+  const { port } = await servedOnTcp(t);
+  // Python's str.splitlines (pykickstart's line splitter) breaks at each of these.
+  const breaks = ['%E2%80%A8', '%E2%80%A9', '%C2%85', '%0B', '%0C', '%1C', '%1D', '%1E', '%0D', '%0A'];
+  for (const encoded of breaks) {
+    const r = await get({ port }, `/ks/fedora-40.cfg?hostname=a%20%23${encoded}%25post`);
+    t.equal(r.status, 400, `${encoded} is refused`);
+    t.match(r.body, /^query parameter hostname contains a line break or control character \(U\+[0-9A-F]{4}\)\n$/);
+  }
+  for (const value of ['a%20b', 'a%23b', '%25post', 'a%22b', "a'b", 'a%60id%60', '%24(id)', 'a;b', 'a+b', 'caf%C3%A9', 'a%E2%80%8Bb', '']) {
+    const r = await get({ port }, `/ks/fedora-40.cfg?hostname=${value}`);
+    t.equal(r.status, 400, `${decodeURIComponent(value)} is outside the default pattern`);
+    t.equal(r.body, 'query parameter hostname does not match its pattern [A-Za-z0-9._:/@+-]+\n');
+  }
+  for (const value of ['sut-7', 'sut-7.lab.example.org', 'http://mirror.example/os/x86_64/', 'root@10.0.0.1:22', 'fe80::1', 'a%2Bb_c']) {
+    const r = await get({ port }, `/ks/fedora-40.cfg?hostname=${value}`);
+    t.equal(r.body, `lang en_US\nfedora ${decodeURIComponent(value)}\n`, `${value} renders`);
+  }
+});
+
+t.test('query values: a pattern and length per parameter; line breaks refused even when the pattern allows them', async (t) => {
+  const k = makeKsDir();
+  t.teardown(k.cleanup);
+  const s = kickstartApp(k.dir, {
+    queryVars: [
+      { name: 'disk', pattern: 'sd[a-z]|nvme[0-9]n[0-9]', max_length: 7 },
+      { name: 'hostname', pattern: '.*', max_length: 32 },
+    ],
+    vars: { size: '9', hostname: 'from-config' },
+  });
+  const port = await listenTcp(s.server);
+  t.teardown(() => s.server.close());
+  const needs = (query: string) => get({ port }, `/ks/needs-more.cfg?${query}`);
+  t.equal((await needs('disk=sdb&hostname=h')).body, 'disk sdb h 9\n');
+  t.equal((await needs('disk=nvme0n1')).body, 'disk nvme0n1 from-config 9\n');
+  for (const [query, body] of [
+    ['disk=sdb1', 'query parameter disk does not match its pattern sd[a-z]|nvme[0-9]n[0-9]\n'],
+    ['disk=nvme10n1', 'query parameter disk is longer than 7 characters\n'],
+    ['hostname=a%20%23%E2%80%A8%25post', 'query parameter hostname contains a line break or control character (U+2028)\n'],
+    [`hostname=${'h'.repeat(33)}`, 'query parameter hostname is longer than 32 characters\n'],
+  ] as const) {
+    const r = await needs(query);
+    t.equal(r.status, 400, query);
+    t.equal(r.body, body);
+  }
+  t.equal((await get({ port }, '/ks/fedora-40.cfg?hostname=a%20b%20%23%20%25')).body, 'lang en_US\nfedora a b # %\n', 'the pattern .* allows what it says');
 });
 
 t.test('an undefined variable is a 500 naming it, logged as an error', async (t) => {

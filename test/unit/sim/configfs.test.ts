@@ -8,8 +8,8 @@ import { SimKernel, type BoundFunction } from '../../../agent/sim/kernel';
 function tempImage(): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simcfs-'));
   const file = path.join(dir, 'disk.img');
-  fs.writeFileSync(file, Buffer.alloc(4096));
-  return { dir, file };
+  fs.writeFileSync(file, Buffer.alloc(1024 * 1024));
+  return { dir: fs.realpathSync(dir), file: path.join(fs.realpathSync(dir), 'disk.img') };
 }
 
 t.test('contract: simulated configfs', async (t) => {
