@@ -133,7 +133,15 @@ export class Agent {
     });
     this.control = new ControlServer(
       dispatcher,
-      { socketPath: config.control.socket, mode: config.control.mode, group: config.control.group, maxLine: config.control.max_line },
+      {
+        socketPath: config.control.socket,
+        mode: config.control.mode,
+        group: config.control.group,
+        maxLine: config.control.max_line,
+        maxConnections: config.control.max_connections,
+        lineTimeoutMs: config.control.line_timeout_s * 1000,
+        idleTimeoutMs: config.control.idle_timeout_s * 1000,
+      },
       logger.child('control'),
     );
     this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger });
