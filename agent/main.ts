@@ -146,6 +146,9 @@ export class Agent {
         group: config.control.group,
         maxLine: config.control.max_line,
         maxBodyBytes: ks.max_template_bytes,
+        maxConnections: config.control.max_connections,
+        lineTimeoutMs: config.control.line_timeout_s * 1000,
+        idleTimeoutMs: config.control.idle_timeout_s * 1000,
       },
       logger.child('control'),
     );

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     sessions: new ControlSessions({ width: 1024, height: 768 }),
     logger: silentLogger,
   });
-  const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine: 4096 }, silentLogger);
+  const server = new ControlServer(dispatcher, { socketPath, mode: 0o660, group: '', maxLine: 4096, maxConnections: 64, lineTimeoutMs: 60_000, idleTimeoutMs: 0 }, silentLogger);
   await server.start();
 
   // 1. latency

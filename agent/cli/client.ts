@@ -2,10 +2,11 @@
  * The clients of the control socket that workers and people run:
  * - `pikvm-agent input`: what a worker's GENERAL_HW_INPUT_CMD runs (over ssh). Copies stdin lines
  *   to the socket and replies to stdout, one per line, and exits 0 once stdin ends and every reply
- *   has arrived. os-autoinst closes stdin at job end and waits for us to exit
- *   (`backend/generalhw.pm`), so EOF must end the process. Upstream os-autoinst reads exactly one
- *   `ok` per line it sent (`consoles/video_stream.pm`, PR #2514): with `--screen WxH` the
- *   `screen W H` line is ours, so its reply is read here and never reaches stdout.
+ *   has arrived (a last line without its newline is refused by the daemon, not run). os-autoinst
+ *   closes stdin at job end and waits for us to exit (`backend/generalhw.pm`), so EOF must end the
+ *   process. Upstream os-autoinst reads exactly one `ok` per line it sent
+ *   (`consoles/video_stream.pm`, PR #2514): with `--screen WxH` the `screen W H` line is ours, so
+ *   its reply is read here and never reaches stdout.
  * - `pikvm-agent ctl WORDS…`: one command, prints its reply, exit 1 on `error:`.
  */
 import net from 'node:net';
@@ -87,23 +88,28 @@ export async function runInput(socketPath: string, io: ClientIo, screen?: Screen
   const connection = socket;
   return new Promise<number>((resolve) => {
     let stdinEnded = false;
-    io.stdin.on('data', (chunk) => connection.write(chunk));
-    io.stdin.once('end', () => {
-      stdinEnded = true;
-      connection.end(); // half-close: the daemon answers what it has, then closes
-    });
-    connection.on('data', (chunk) => io.stdout.write(chunk));
-    connection.once('error', (e) => {
-      io.stderr.write(`pikvm-agent input: connection lost: ${e.message}\n`);
+    const fail = (message: string) => {
+      io.stderr.write(`pikvm-agent input: ${message}\n`);
+      // Stop reading stdin, or an open stdin would keep the process alive.
+      io.stdin.unpipe(connection);
+      io.stdin.pause();
+      connection.destroy();
       resolve(1);
+    };
+    // Bytes are forwarded as they come, a cut last line too: the daemon answers it with
+    // `error: bad-command incomplete line` and does not run it, so every line still gets its one
+    // reply. pipe() stops reading stdin while the daemon does not take more (its backpressure)
+    // and half-closes the connection at EOF: the daemon answers what it has, then closes.
+    io.stdin.once('end', () => (stdinEnded = true));
+    io.stdin.pipe(connection);
+    connection.on('data', (chunk) => io.stdout.write(chunk));
+    connection.once('error', (e) => fail(`connection lost: ${e.message}`));
+    // Before stdin ends the daemon ends the connection only when it refuses the client (busy, a
+    // line timeout; its error line was printed) or stops.
+    connection.once('end', () => {
+      if (!stdinEnded) fail('the agent closed the connection');
     });
-    connection.once('close', (hadError) => {
-      if (hadError) return;
-      if (!stdinEnded) {
-        io.stderr.write('pikvm-agent input: the agent closed the connection\n');
-        resolve(1);
-      } else resolve(0);
-    });
+    connection.once('close', () => resolve(stdinEnded ? 0 : 1));
   });
 }
 

@@ -38,6 +38,15 @@ export const SCHEMA = {
     group: str(32, GROUP_NAME).default(''),
     mode: mode().default(0o660),
     max_line: int(128, 65536).default(4096),
+    // Clients served at once: os-autoinst holds one input connection per job, `ctl` and the power
+    // scripts a few short ones; the cap keeps a flood far below LimitNOFILE (4096 in the unit).
+    max_connections: int(1, 1024).default(64),
+    // A line started but not ended (no LF) within this time is refused and the connection closed.
+    // Every real client writes whole lines, so this only catches stalled or hostile ones.
+    line_timeout_s: int(0, 3600).default(60), // 0 = no bound
+    // os-autoinst keeps its input connection open, silent, for as long as a test waits on the
+    // screen (hours in an installation): an idle timeout would end real jobs, so none by default.
+    idle_timeout_s: int(0, 7 * 24 * 3600).default(0), // 0 = never
   },
   gadget: {
     name: str(64, FILE_NAME).default('pikvm-agent'),

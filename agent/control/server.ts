@@ -1,42 +1,39 @@
 /**
- * The control socket: a Unix-socket server speaking the line protocol. Per connection, lines are
- * answered strictly in order, one reply each; reading pauses while too many lines wait (bounded
- * memory, no dropped lines). A client that goes away gets its keys and buttons released.
+ * The control socket: a Unix-socket server speaking the line protocol, one `ControlConnection`
+ * per client (ordering, one reply per line, bounded memory). At most `maxConnections` clients are
+ * served at once: each holds a file descriptor, and a flood of idle connections must not use up
+ * the process's descriptors (LimitNOFILE) and make the next key fail. A connection over the cap
+ * gets one `error: busy …` line and is closed. A client that goes away gets its keys and buttons
+ * released.
  */
 import net from 'node:net';
-import { AgentError, describe } from '../errors';
+import { AgentError } from '../errors';
 import type { Logger } from '../log';
 import { listenUnix, unlinkSocket } from '../platform/unix-socket';
+import { type ConnectionLimits, ControlConnection } from './connection';
 import type { Dispatcher } from './dispatcher';
-import { LineSplitter, type SplitItem } from './line-splitter';
-import { bodyCommandName, unstuffBodyLine } from './protocol';
 import { errorReply } from './reply';
 
-export interface ControlServerOptions {
+export interface ControlServerOptions extends ConnectionLimits {
   socketPath: string;
   mode: number;
   group: string;
-  maxLine: number;
-  /** The largest command body (`kickstart set`: `kickstart.max_template_bytes`); default 256 KiB. */
-  maxBodyBytes?: number;
+  /** Clients served at once (`control.max_connections`). */
+  maxConnections: number;
 }
 
-/** Lines waiting per connection before we stop reading from it. */
-const MAX_QUEUED_LINES = 256;
-const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
-
-/** A command body being collected: its name, lines so far, and the first problem seen. */
-interface BodyInProgress {
-  name: string;
-  lines: string[];
-  bytes: number;
-  problem: string | null;
-}
+/** How long a refused client may still send before its connection is closed. */
+const REFUSED_LINGER_MS = 1000;
 
 export class ControlServer {
   private server: net.Server | null = null;
   private readonly connections = new Set<net.Socket>();
-  private maxConnections: number | undefined;
+  /** Refused clients whose input is still read and dropped (at most `maxConnections`). */
+  private readonly refused = new Set<net.Socket>();
+  /** Set while at the cap, so a flood of refused clients logs one line, not one per client. */
+  private refusing = false;
+  /** The ceiling from the process's descriptor budget (`limitConnections`), if lower than the config. */
+  private budget = Infinity;
 
   constructor(
     private readonly dispatcher: Dispatcher,
@@ -49,16 +46,24 @@ export class ControlServer {
     return this.connections.size;
   }
 
-  /** At most `n` clients at once (the agent's descriptor budget); Node closes further ones on accept. */
+  /**
+   * At most `n` clients at once whatever `control.max_connections` says (the agent's descriptor
+   * budget, compose/connection-budget.ts). It is also the hard ceiling on open sockets, served and
+   * refused together: past it Node closes a connection on accept, without the busy line.
+   */
   limitConnections(n: number): void {
-    this.maxConnections = n;
+    this.budget = n;
     if (this.server) this.server.maxConnections = n;
+  }
+
+  private get cap(): number {
+    return Math.min(this.options.maxConnections, this.budget);
   }
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
-    if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    if (this.budget !== Infinity) server.maxConnections = this.budget;
     await listenUnix(server, this.options.socketPath, { mode: this.options.mode, group: this.options.group });
     this.server = server;
     this.logger.info('listening', { socket: this.options.socketPath });
@@ -68,92 +73,48 @@ export class ControlServer {
     const server = this.server;
     if (!server) return;
     this.server = null;
-    for (const socket of this.connections) socket.destroy();
+    for (const socket of [...this.connections, ...this.refused]) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await unlinkSocket(this.options.socketPath);
   }
 
-  private serve(socket: net.Socket): void {
+  private accept(socket: net.Socket): void {
+    if (this.connections.size >= this.cap) return this.refuse(socket);
     this.connections.add(socket);
-    const splitter = new LineSplitter(this.options.maxLine);
-    const queue: SplitItem[] = [];
-    let working = false;
-    let ended = false;
-    let closed = false;
-    let body: BodyInProgress | null = null;
     const session = this.dispatcher.attachClient();
-    const maxBody = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-
-    /** The reply to one item, or null while a command body is still being collected. */
-    const answer = async (item: SplitItem): Promise<string | null> => {
-      if (body) {
-        const current = body;
-        if (item.kind === 'too-long') current.problem ??= `a body line of ${item.length} bytes exceeds ${this.options.maxLine} bytes`;
-        else {
-          const line = unstuffBodyLine(item.text);
-          if (line === null) {
-            body = null;
-            if (current.problem) return errorReply(new AgentError('too-long', current.problem));
-            return this.dispatcher.handleBody(current.name, current.lines.join('\n') + (current.lines.length ? '\n' : ''), session);
-          }
-          current.bytes += Buffer.byteLength(line) + 1;
-          // Past the bound the lines are still read up to the "." (framing), but no longer kept.
-          if (current.bytes > maxBody) current.problem ??= `the body exceeds ${maxBody} bytes (kickstart.max_template_bytes)`;
-          else current.lines.push(line);
-        }
-        return null;
-      }
-      if (item.kind === 'too-long') return tooLong(item.length, this.options.maxLine);
-      const name = bodyCommandName(item.text);
-      if (name !== null) {
-        body = { name, lines: [], bytes: 0, problem: null };
-        return null;
-      }
-      return this.dispatcher.handleLine(item.text, session);
-    };
-
-    const pump = async (): Promise<void> => {
-      if (working) return;
-      working = true;
-      while (queue.length > 0 && !closed) {
-        const item = queue.shift()!;
-        if (queue.length < MAX_QUEUED_LINES / 2 && socket.isPaused() && !ended) socket.resume();
-        const reply = await answer(item);
-        if (reply !== null && !closed) socket.write(reply + '\n');
-      }
-      working = false;
-      if (ended && body && !closed) {
-        // End of input inside a body: the command never completed; it still gets its one reply.
-        body = null;
-        socket.write(errorReply(new AgentError('bad-command', 'the input ended before the body\'s terminating "." line')) + '\n');
-      }
-      if (ended && !closed) socket.end();
-    };
-
-    const enqueue = (items: SplitItem[]) => {
-      if (items.length === 0) return;
-      queue.push(...items);
-      if (queue.length >= MAX_QUEUED_LINES) socket.pause();
-      void pump();
-    };
-
-    socket.on('data', (chunk: Buffer) => enqueue(splitter.push(chunk)));
-    socket.on('end', () => {
-      ended = true;
-      enqueue(splitter.end());
-      if (!working) void pump();
-    });
-    socket.on('error', (e) => this.logger.debug('client connection error', { error: describe(e) }));
-    socket.on('close', () => {
-      closed = true;
+    new ControlConnection(socket, this.dispatcher, session, this.options, this.logger).serve(() => {
       this.connections.delete(socket);
+      if (this.connections.size < this.cap) this.refusing = false;
       session.close(); // its settings (the coordinate space) go with it
       // Whatever the client held (a mouse button between `mouse_button 1` and `0`) is let go.
       void this.dispatcher.releaseAll();
     });
   }
-}
 
-function tooLong(length: number, max: number): string {
-  return errorReply(new AgentError('too-long', `line of ${length} bytes exceeds the limit of ${max} bytes`));
+  /**
+   * One `error: busy` line and our side is closed. A client that writes at once (`ctl`, `input`)
+   * must be able to read that line: closing the descriptor with its input unread would fail its
+   * write with EPIPE or reset the connection first. So its input is read and dropped until it
+   * closes, for at most REFUSED_LINGER_MS, and for at most `maxConnections` refused clients at a
+   * time; past that a flood is closed at once (descriptors stay bounded).
+   */
+  private refuse(socket: net.Socket): void {
+    const max = this.cap;
+    if (!this.refusing) this.logger.warn('control connection limit reached; refusing new clients', { max_connections: max });
+    this.refusing = true;
+    socket.on('error', () => undefined);
+    const busy = errorReply(new AgentError('busy', `${max} control connections are open (control.max_connections); try again later`));
+    if (this.refused.size >= max) {
+      socket.end(busy + '\n', () => socket.destroy());
+      return;
+    }
+    this.refused.add(socket);
+    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+    socket.on('close', () => {
+      clearTimeout(linger);
+      this.refused.delete(socket);
+    });
+    socket.resume(); // drop what it sends; it closes once the client has closed its side too
+    socket.end(busy + '\n');
+  }
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import t from 'tap';
 import { exchange, LineClient } from '../helpers/socket-client';
 import { tempDir } from '../helpers/temp-dir';
-import { freePort, runDirEntries, serve, waitForAnswer } from './serve-process';
+import { freePort, runDirEntries, serve, waitForAnswer } from './fixtures/serve-process';
 
 /** The lines of a daemon's stderr that are not log records (log records start with a level). */
 function messageLines(stderr: string): string[] {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import t from 'tap';
 import { exchange, LineClient } from '../helpers/socket-client';
 import { tempDir } from '../helpers/temp-dir';
-import { serve, waitForAnswer } from './serve-process';
+import { serve, waitForAnswer } from './fixtures/serve-process';
 
 const OPEN_FILES = 256;
 const FLOOD = 2 * OPEN_FILES;

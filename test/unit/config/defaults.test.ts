@@ -8,7 +8,15 @@ const none = () => ({ explicit: false, env: {}, overrides: [], ...fakeFiles({}) 
 const SPECIFIED: AgentConfig = {
   log: { level: 'info' },
   run_dir: '/run/pikvm-agent',
-  control: { socket: '/run/pikvm-agent/control.sock', group: '', mode: 0o660, max_line: 4096 },
+  control: {
+    socket: '/run/pikvm-agent/control.sock',
+    group: '',
+    mode: 0o660,
+    max_line: 4096,
+    max_connections: 64,
+    line_timeout_s: 60,
+    idle_timeout_s: 0,
+  },
   gadget: {
     name: 'pikvm-agent',
     udc: '',
