@@ -115,7 +115,7 @@ build_root() {  # $1 = empty target directory
 }
 phase=$SECONDS
 if [ "${FRESH_KEEP:-}" = 1 ]; then
-  key=$(cat "$0" "${sources[@]}" "${aptopts[@]#--aptopt=}" | sha256sum | cut -c1-16)
+  key=$({ printf '%s\n' "${mmdebstrap_args[@]}"; cat "${sources[@]}" "${aptopts[@]#--aptopt=}"; } | sha256sum | cut -c1-16)
   if [ ! -f "$cache/base/.fresh-$key" ]; then
     rm -rf --one-file-system "$cache/base" "$cache/base.new"
     build_root "$cache/base.new" && touch "$cache/base.new/.fresh-$key" && mv "$cache/base.new" "$cache/base"
@@ -179,11 +179,12 @@ environment=(HOME=/root LANG=C.UTF-8 TERM=dumb CI=true PATH=/usr/local/sbin:/usr
 [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && environment+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS")
 say "running in the root: cd $guest_dir && $test_command   (log: ${log#"$project/"})"
 phase=$SECONDS
-set +e
+# In the background and waited for: a signal to this script then runs the cleanup at once (bash
+# defers traps while a foreground command runs); pipefail gives the command's status, not tee's.
 chroot "$root" /usr/bin/env -i -C "$guest_dir" "${environment[@]}" /bin/bash -c "$test_command" \
-  </dev/null 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-set -e
+  </dev/null 2>&1 | tee "$log" &
+rc=0
+wait $! || rc=$?
 run_s=$((SECONDS - phase))
 # The root's Node must still be this machine's: a package that pulled in Debian's nodejs would
 # have replaced it, and the run would have proved nothing about the documented Node.
