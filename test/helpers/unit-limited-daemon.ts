@@ -1,8 +1,8 @@
 /**
- * Test helper for the hostile tier: the compiled daemon (`serve --simulate` from dist/) run under
- * the limits of the systemd unit, as a separate process whose memory can be measured. The limits
- * are read from `systemd/pikvm-agent.service` (V8 heap cap, malloc setting, LimitNOFILE), so the
- * tests follow the unit when it changes.
+ * Helper for the hostile tier and bench/soak: the compiled daemon (`serve --simulate` from dist/)
+ * run under the limits of the systemd unit, as a separate process whose memory can be measured. The
+ * limits are read from `systemd/pikvm-agent.service` (V8 heap cap, malloc setting, LimitNOFILE,
+ * MemoryHigh), so the tests and the bench follow the unit when it changes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,9 +18,13 @@ interface UnitLimits {
   nodeFlags: string[];
   env: Record<string, string>;
   maxFiles: number;
+  /** MemoryHigh= in bytes: above it the kernel throttles the unit's cgroup. */
+  memoryHighBytes: number;
 }
 
-/** The node flags, Environment= lines and LimitNOFILE of the shipped unit. */
+const SIZE_SUFFIX: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** The node flags, Environment= lines, LimitNOFILE and MemoryHigh of the shipped unit. */
 export function unitLimits(): UnitLimits {
   const unit = readFileSync(path.join(REPO, 'systemd/pikvm-agent.service'), 'utf8');
   const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
@@ -28,10 +32,13 @@ export function unitLimits(): UnitLimits {
   const env: Record<string, string> = {};
   for (const m of unit.matchAll(/^Environment=([A-Z_]+)=(\S*)$/gm)) env[m[1]!] = m[2]!;
   const maxFiles = Number(/^LimitNOFILE=(\d+)$/m.exec(unit)?.[1]);
-  if (nodeFlags.length !== 1 || !env.MALLOC_MMAP_THRESHOLD_ || !Number.isInteger(maxFiles)) {
-    throw new Error('systemd/pikvm-agent.service no longer names --max-old-space-size, MALLOC_MMAP_THRESHOLD_ and LimitNOFILE');
+  // systemd.resource-control(5): a size with an optional K, M, G suffix (base 1024).
+  const high = /^MemoryHigh=(\d+)([KMG]?)$/m.exec(unit);
+  const memoryHighBytes = high ? Number(high[1]) * SIZE_SUFFIX[high[2]!]! : NaN;
+  if (nodeFlags.length !== 1 || !env.MALLOC_MMAP_THRESHOLD_ || !Number.isInteger(maxFiles) || !Number.isInteger(memoryHighBytes)) {
+    throw new Error('systemd/pikvm-agent.service no longer names --max-old-space-size, MALLOC_MMAP_THRESHOLD_, LimitNOFILE and MemoryHigh');
   }
-  return { nodeFlags, env, maxFiles };
+  return { nodeFlags, env, maxFiles, memoryHighBytes };
 }
 
 export interface SpawnedDaemon {
@@ -43,8 +50,16 @@ export interface SpawnedDaemon {
   log(): string;
 }
 
-/** Start `serve --simulate` under the unit's limits in a fresh run directory; stopped at teardown. */
-export async function spawnDaemon(t: Test, settings: string[] = []): Promise<SpawnedDaemon> {
+export interface StartedDaemon extends SpawnedDaemon {
+  /** SIGTERM (SIGKILL after 10 s), then remove the run directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start `serve --simulate` under the unit's limits in a fresh run directory. `settings` are
+ * `key=value` for `--set`, after the defaults here (HTTP off), so they override them.
+ */
+export async function startDaemon(settings: string[] = []): Promise<StartedDaemon> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pikvm-agent-hostile-'));
   const runDir = path.join(dir, 'run');
@@ -59,7 +74,7 @@ export async function spawnDaemon(t: Test, settings: string[] = []): Promise<Spa
   });
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
-  t.teardown(async () => {
+  const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -67,13 +82,26 @@ export async function spawnDaemon(t: Test, settings: string[] = []): Promise<Spa
       clearTimeout(killer);
     }
     await fs.rm(dir, { recursive: true, force: true });
-  });
-  for (let i = 0; !existsSync(socketPath); i++) {
-    if (child.exitCode !== null) throw new Error(`the daemon exited with ${child.exitCode}: ${log}`);
-    if (i === 300) throw new Error(`the daemon did not create ${socketPath}: ${log}`);
-    await new Promise((r) => setTimeout(r, 50));
+  };
+  try {
+    for (let i = 0; !existsSync(socketPath); i++) {
+      if (child.exitCode !== null) throw new Error(`the daemon exited with ${child.exitCode}: ${log}`);
+      if (i === 300) throw new Error(`the daemon did not create ${socketPath}: ${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } catch (e) {
+    await stop();
+    throw e;
   }
-  return { child, pid: child.pid!, socketPath, runDir, log: () => log };
+  return { child, pid: child.pid!, socketPath, runDir, log: () => log, stop };
+}
+
+/** startDaemon() for a tap test: stopped at teardown. */
+export async function spawnDaemon(t: Test, settings: string[] = []): Promise<SpawnedDaemon> {
+  let daemon: StartedDaemon | undefined;
+  t.teardown(() => daemon?.stop());
+  daemon = await startDaemon(settings);
+  return daemon;
 }
 
 /** A field of /proc/PID/status in KiB (VmRSS: resident now; VmHWM: the peak so far). */
