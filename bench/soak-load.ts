@@ -58,7 +58,7 @@ interface Client {
 /** (a) A control client that queues `status` lines and never reads the replies. */
 function controlNoRead(socketPath: string, tally: Tally, timers: Set<NodeJS.Timeout>): net.Socket {
   const socket = net.connect({ path: socketPath });
-  socket.on('error', () => tally.refuse(socket, 'closed'));
+  socket.on('error', (e: NodeJS.ErrnoException) => tally.refuse(socket, e.code ?? 'error'));
   socket.on('close', () => tally.refuse(socket, 'closed'));
   let first = '';
   const onData = (d: Buffer): void => {
@@ -85,7 +85,7 @@ function controlNoRead(socketPath: string, tally: Tally, timers: Set<NodeJS.Time
 /** (b) and (d): GET /stream.nut?fps=2; `read` consumes the body, otherwise it is never read. */
 function streamClient(port: number, read: boolean, tally: Tally): Client {
   const req = http.get({ host: HOST, port, path: '/stream.nut?fps=2', agent: false });
-  req.on('error', () => tally.refuse(req, 'closed'));
+  req.on('error', (e: NodeJS.ErrnoException) => tally.refuse(req, e.code ?? 'error'));
   req.on('response', (res) => {
     if (res.statusCode !== 200) tally.refuse(req, `http ${res.statusCode}`);
     res.on('error', () => tally.refuse(req, 'closed'));
@@ -99,7 +99,7 @@ function streamClient(port: number, read: boolean, tally: Tally): Client {
 /** (c) A connection that sends a request header one byte a second and never finishes it. */
 function slowloris(port: number, tally: Tally, timers: Set<NodeJS.Timeout>): net.Socket {
   const socket = net.connect({ host: HOST, port });
-  socket.on('error', () => tally.refuse(socket, 'closed'));
+  socket.on('error', (e: NodeJS.ErrnoException) => tally.refuse(socket, e.code ?? 'error'));
   socket.on('close', () => tally.refuse(socket, 'closed'));
   socket.on('data', (d: Buffer) => {
     const status = /^HTTP\/1\.1 (\d+)/.exec(d.toString('latin1'));

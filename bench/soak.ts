@@ -46,6 +46,8 @@ interface Measured {
   frameMs: number[];
   keyErrors: number;
   frameErrors: number;
+  /** Why probes failed, e.g. { 'frame: timeout': 3 }. */
+  errors: Record<string, number>;
   load: LoadReport | undefined;
 }
 
@@ -97,8 +99,12 @@ async function timeKey(client: LineClient): Promise<number> {
 async function runLoad(load: (typeof LOADS)[number], seconds: number): Promise<Measured> {
   const port = await freePort();
   const daemon: StartedDaemon = await startDaemon([`http.listen=127.0.0.1:${port}`]);
-  const m: Measured = { label: load.label, up: true, rssMaxKb: 0, hwmKb: 0, fdMax: 0, keyMs: [], frameMs: [], keyErrors: 0, frameErrors: 0, load: undefined };
-  daemon.child.on('exit', () => (m.up = false));
+  const m: Measured = { label: load.label, up: true, rssMaxKb: 0, hwmKb: 0, fdMax: 0, keyMs: [], frameMs: [], keyErrors: 0, frameErrors: 0, errors: {}, load: undefined };
+  const failed = (what: string, e: unknown): void => {
+    const why = `${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    m.errors[why] = (m.errors[why] ?? 0) + 1;
+  };
+  const running = (): boolean => daemon.child.exitCode === null && daemon.child.signalCode === null;
   try {
     const client = await LineClient.connect(daemon.socketPath);
     client.socket.on('error', () => undefined);
@@ -117,20 +123,23 @@ async function runLoad(load: (typeof LOADS)[number], seconds: number): Promise<M
         m.hwmKb = Math.max(m.hwmKb, await procStatusKb(daemon.pid, 'VmHWM'));
         m.fdMax = Math.max(m.fdMax, await openFds(daemon.pid));
       } catch {
-        m.up = daemon.child.exitCode === null && daemon.child.signalCode === null;
+        // /proc/PID is gone: the daemon exited.
       }
+      m.up = running();
       // A key with no reply leaves the line client out of step: count it and stop probing keys.
       if (!keyBroken) {
         try {
           m.keyMs.push(await timeKey(client));
-        } catch {
+        } catch (e) {
+          failed('key', e);
           m.keyErrors++;
           keyBroken = true;
         }
       }
       try {
         m.frameMs.push(await timeFrame(port));
-      } catch {
+      } catch (e) {
+        failed('frame', e);
         m.frameErrors++;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, SAMPLE_MS - (performance.now() - tick))));
@@ -138,7 +147,7 @@ async function runLoad(load: (typeof LOADS)[number], seconds: number): Promise<M
     m.load = await orAfter(report, 30_000, undefined);
     if (child.exitCode === null) child.kill('SIGKILL');
     client.close();
-    m.up &&= daemon.child.exitCode === null && daemon.child.signalCode === null;
+    m.up &&= running();
   } finally {
     await daemon.stop();
   }
@@ -164,6 +173,7 @@ function report(results: Measured[], seconds: number): void {
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   for (const row of rows) console.log(row.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  for (const r of results) if (Object.keys(r.errors).length) console.log(`${r.label}: failed probes ${JSON.stringify(r.errors)}`);
   console.log('');
   for (const r of results) {
     const worst = (s: number[], errors: number): number => (errors ? Infinity : Math.max(...s, 0));
