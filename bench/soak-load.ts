@@ -8,7 +8,7 @@
 import http from 'node:http';
 import net from 'node:net';
 
-export type LoadKind = 'control-no-read' | 'stream-no-read' | 'slowloris' | 'stream-read';
+export type LoadKind = 'idle' | 'control-no-read' | 'stream-no-read' | 'slowloris' | 'stream-read';
 
 export interface LoadReport {
   kind: LoadKind;
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
   const clients: Client[] = [];
   const startClient = (): Client => {
     switch (kind) {
+      case 'idle': throw new Error('the idle load has no clients');
       case 'control-no-read': return controlNoRead(socketPath, tally, timers);
       case 'stream-no-read': return streamClient(port, false, tally);
       case 'stream-read': return streamClient(port, true, tally);

@@ -2,6 +2,7 @@
  * Soak benchmark (issue 11): the compiled daemon (`serve --simulate`) under the systemd unit's
  * limits (V8 heap cap, MALLOC_MMAP_THRESHOLD_, LimitNOFILE; test/helpers/unit-limited-daemon.ts),
  * one fresh daemon per load, each load for `--seconds` (default 60):
+ *   (0) no load: the probe's baseline on this machine;
  *   (a) 200 control clients that send `status` lines and never read;
  *   (b) 200 /stream.nut?fps=2 clients that never read;
  *   (c) 1,000 slowloris HTTP connections (a request header sent one byte a second, never ended);
@@ -26,6 +27,7 @@ import { openFds, orAfter, procStatusKb, startDaemon, unitLimits, type StartedDa
 import type { LoadKind, LoadReport } from './soak-load';
 
 const LOADS: Array<{ kind: LoadKind; count: number; label: string }> = [
+  { kind: 'idle', count: 0, label: '(0) baseline, no load' },
   { kind: 'control-no-read', count: 200, label: '(a) 200 control, never read' },
   { kind: 'stream-no-read', count: 200, label: '(b) 200 stream.nut, never read' },
   { kind: 'slowloris', count: 1000, label: '(c) 1,000 slowloris' },
@@ -108,7 +110,12 @@ async function runLoad(load: (typeof LOADS)[number], seconds: number): Promise<M
   try {
     const client = await LineClient.connect(daemon.socketPath);
     client.socket.on('error', () => undefined);
-    await timeFrame(port); // the first frame starts the simulated capture
+    // Warm-up, not measured: the first frame starts the simulated capture, and the first requests
+    // run cold (unoptimized) code in both processes.
+    for (let i = 0; i < 8; i++) {
+      await timeKey(client);
+      await timeFrame(port);
+    }
     const child = fork(path.join(__dirname, 'soak-load.js'), [load.kind, String(load.count), String(seconds), daemon.socketPath, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const report = new Promise<LoadReport | undefined>((resolve) => {
       child.on('message', (r) => resolve(r as LoadReport));
