@@ -61,7 +61,9 @@ function args(): { seconds: number; only: string | undefined } {
   };
   const seconds = Number(value('--seconds') ?? 60);
   if (!(seconds > 0 && seconds <= 3600)) throw new Error('--seconds must be 1..3600');
-  return { seconds, only: value('--only') };
+  const only = value('--only');
+  if (only !== undefined && !LOADS.some((l) => l.kind === only)) throw new Error(`--only must be one of ${LOADS.map((l) => l.kind).join(', ')}`);
+  return { seconds, only };
 }
 
 async function freePort(): Promise<number> {
