@@ -96,6 +96,15 @@ export interface DispatcherDeps {
 /** Commands that write HID reports: after a failure they end with an all-release. */
 const INPUT_KINDS = new Set<Command['kind']>(['key', 'type', 'mouse-move', 'mouse-button', 'mouse-wheel']);
 
+/**
+ * Queries that read state and write no HID report or device: they skip the queue that keeps input
+ * in arrival order, so a key never waits behind other clients' `status` floods (bench/soak), and a
+ * query never waits behind a long `type`. Each connection still runs its own lines one at a time.
+ */
+const QUERY_KINDS = new Set<Command['kind']>([
+  'ping', 'status', 'screen', 'storage-status', 'kickstart-list', 'sim-text', 'sim-pointer', 'sim-events', 'sim-sut',
+]);
+
 export class Dispatcher {
   private readonly mutex = new Mutex();
 
@@ -109,6 +118,7 @@ export class Dispatcher {
     } catch (e) {
       return Promise.resolve(errorReply(e));
     }
+    if (QUERY_KINDS.has(command.kind)) return this.execute(command, session);
     return this.mutex.run(() => this.execute(command, session));
   }
 

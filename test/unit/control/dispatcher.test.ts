@@ -102,3 +102,29 @@ t.test('mouse_move is in the session\'s space; screen sets it for that session o
   t.same(sessions.spaces(), [{ width: 1280, height: 1024 }], 'a closed connection is forgotten (close is idempotent)');
   t.same(sessions.initialSpace(), { width: 1280, height: 1024 });
 });
+
+t.test('queries do not wait behind input in progress; input keeps its arrival order', async (t) => {
+  const calls: string[] = [];
+  let releaseKey!: () => void;
+  const keyHeld = new Promise<void>((r) => (releaseKey = r));
+  const { input } = recordingInput();
+  input.key = async (combo) => {
+    calls.push(`key ${combo} start`);
+    if (combo === 'a') await keyHeld;
+    calls.push(`key ${combo} end`);
+  };
+  const d = dispatcher(input, true);
+  const typing = d.attachClient();
+  const asking = d.attachClient();
+  const first = d.handleLine('a', typing);
+  const second = d.handleLine('b', asking);
+  // While `a` is still being sent, another client's queries answer at once.
+  t.equal(await d.handleLine('status', asking), 'ok {"state":"fine"}');
+  t.equal(await d.handleLine('sim text', asking), 'ok "hi\\n"');
+  t.equal(await d.handleLine('ping', asking), 'ok');
+  t.same(calls, ['key a start'], 'b has not started: input waits its turn');
+  releaseKey();
+  t.equal(await first, 'ok');
+  t.equal(await second, 'ok');
+  t.same(calls, ['key a start', 'key a end', 'key b start', 'key b end']);
+});
