@@ -8,7 +8,7 @@ import { ConfigError } from './errors';
 import type { AgentConfig } from './schema';
 
 /** What `?token=` carries without escaping. */
-const TOKEN = /^[A-Za-z0-9._~-]{1,256}$/;
+export const TOKEN = /^[A-Za-z0-9._~-]{1,256}$/;
 
 /** '' when neither key is set; throws ConfigError naming the file and key otherwise. */
 export async function httpToken(http: AgentConfig['http'], read = (p: string) => readFile(p, 'utf8')): Promise<string> {
