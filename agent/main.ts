@@ -35,7 +35,7 @@ import { FrameHub } from './video/frame-hub';
 
 export interface AgentOptions {
   simulate: boolean;
-  /** the HTTP TCP listener's access token (agent/config/http-token.ts); '' or absent for none */
+  /** the HTTP TCP listener's access token (agent/config/http-token.ts); default: `http.token` */
   httpToken?: string;
 }
 
@@ -155,7 +155,7 @@ export class Agent {
       },
       logger.child('control'),
     );
-    this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger, token: options.httpToken ?? '' });
+    this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger, token: options.httpToken ?? config.http.token });
     this.notify = new SdNotify({ env: process.env, log: logger.child('systemd') });
   }
 
