@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
+import { splitListen } from '../config/types';
 import { fromErrnoWorded, inContext } from '../errors';
 import type { Logger } from '../log';
 import { listenUnix, unlinkSocket } from '../platform/unix-socket';
@@ -34,10 +35,6 @@ export interface HttpTimeouts {
   keepAliveMs: number;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
-}
 
 export class HttpServers {
   private readonly servers: http.Server[] = [];
@@ -89,7 +86,7 @@ export class HttpServers {
   }
 
   private async listenTcp(listen: string): Promise<void> {
-    const { host, port } = parseListen(listen);
+    const { host, port } = splitListen(listen);
     const server = this.create(this.options.tcpHandler ?? this.handler);
     try {
       await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { Document } from 'yaml';
 import { ConfigError } from './errors';
 import { AgentConfig, FIELDS } from './schema';
 import { Setting } from './sources';
+import { splitListen } from './types';
 
 /** Source name of values nobody set. */
 export const DEFAULTS_SOURCE = 'built-in defaults';
@@ -56,8 +57,7 @@ function checkExposure(values: ReadonlyMap<string, unknown>, sourceOf: (...keyPa
   }
   const listen = values.get('http.listen') as string;
   if (listen === '' || token !== '' || tokenFile !== '' || values.get('http.public') === true) return;
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  if (isLoopbackHost(host)) return;
+  if (isLoopbackHost(splitListen(listen).host)) return;
   throw new ConfigError(
     sourceOf('http.listen'),
     'http.listen',
