@@ -78,7 +78,7 @@ export const SCHEMA = {
     unix_socket: path({ optional: true }).derive('run_dir', (dir) => join(String(dir), 'http.sock')),
     // Stream responses at once: os-autoinst reads one, a person watching a second. A client that
     // never reads pins one frame (6 MB at 1080p), so the cap keeps them under the unit's MemoryMax.
-    max_streams: int(1, 256).default(8),
+    max_streams: int(1, 64).default(8),
     // The request line and headers must arrive within this time (Node's headersTimeout; it also
     // closes connections that never send anything). Every client here sends a bare GET.
     headers_timeout_s: int(1, 3600).default(10),
