@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { createHttpServersFor } from './compose/http';
+import { httpToken } from './config/http-token';
 import { realHardware, simulatedHardware } from './compose/hardware';
 import { createVideo, type VideoSetup } from './compose/video';
 import { connectionCap } from './compose/connection-budget';
@@ -34,6 +35,8 @@ import { FrameHub } from './video/frame-hub';
 
 export interface AgentOptions {
   simulate: boolean;
+  /** the HTTP TCP listener's access token (agent/config/http-token.ts); default: `http.token` */
+  httpToken?: string;
 }
 
 function gadgetOptions(config: AgentConfig): GadgetOptions {
@@ -152,7 +155,7 @@ export class Agent {
       },
       logger.child('control'),
     );
-    this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger });
+    this.http = createHttpServersFor(config, { hub: this.hub, status: () => this.status(), templates: kickstart, fetchLog: this.fetchLog, logger, token: options.httpToken ?? config.http.token });
     this.notify = new SdNotify({ env: process.env, log: logger.child('systemd') });
   }
 
@@ -312,8 +315,9 @@ export async function runDaemon(config: AgentConfig, options: AgentOptions): Pro
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  const agent = new Agent(config, options, logger);
+  let agent: Agent;
   try {
+    agent = new Agent(config, { ...options, httpToken: await httpToken(config.http) }, logger);
     await agent.start();
   } catch (e) {
     process.off('SIGTERM', onSignal);

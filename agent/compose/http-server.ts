@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { RequestListener } from 'node:http';
+import { splitListen } from '../config/types';
 import { fromErrnoWorded, inContext } from '../errors';
 import type { Logger } from '../log';
 import { listenUnix, unlinkSocket } from '../platform/unix-socket';
@@ -15,12 +16,25 @@ export interface HttpServerOptions {
   unixSocket: string;
   mode: number;
   group: string;
+  /** The TCP listener's handler when it differs from the socket's (behind the access token). */
+  tcpHandler?: RequestListener;
+  timeouts: HttpTimeouts;
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+/**
+ * Node's bounds on a slow client (issue 11: 4,200 slowloris connections used every descriptor).
+ * `requestTimeout` covers receiving the request only; a stream response is never cut by it
+ * (node/lib/_http_server.js checkConnections looks only at connections still reading a request).
+ */
+export interface HttpTimeouts {
+  /** request line and headers complete, from the connection's start (also ends silent sockets) */
+  headersMs: number;
+  /** whole request received */
+  requestMs: number;
+  /** idle keep-alive connection closed */
+  keepAliveMs: number;
 }
+
 
 export class HttpServers {
   private readonly servers: http.Server[] = [];
@@ -72,8 +86,8 @@ export class HttpServers {
   }
 
   private async listenTcp(listen: string): Promise<void> {
-    const { host, port } = parseListen(listen);
-    const server = this.create();
+    const { host, port } = splitListen(listen);
+    const server = this.create(this.options.tcpHandler ?? this.handler);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -92,7 +106,7 @@ export class HttpServers {
   }
 
   private async listenUnixSocket(socketPath: string): Promise<void> {
-    const server = this.create();
+    const server = this.create(this.handler);
     await listenUnix(server, socketPath, { mode: this.options.mode, group: this.options.group }).catch((e) => {
       throw inContext(e, 'http.unix_socket');
     });
@@ -101,9 +115,15 @@ export class HttpServers {
     this.logger.info('HTTP listening', { socket: socketPath });
   }
 
-  private create(): http.Server {
-    const server = http.createServer(this.handler);
-    server.keepAliveTimeout = 5000;
+  private create(handler: RequestListener): http.Server {
+    const { headersMs, requestMs, keepAliveMs } = this.options.timeouts;
+    const server = http.createServer(
+      // Node checks both timeouts every connectionsCheckingInterval (default 30 s): a quarter of
+      // the headers bound keeps the cut close to it.
+      { headersTimeout: headersMs, requestTimeout: Math.max(requestMs, headersMs), connectionsCheckingInterval: Math.max(250, headersMs / 4) },
+      handler,
+    );
+    server.keepAliveTimeout = keepAliveMs;
     if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
     return server;
   }

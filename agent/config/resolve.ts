@@ -6,6 +6,7 @@ import { Document } from 'yaml';
 import { ConfigError } from './errors';
 import { AgentConfig, FIELDS } from './schema';
 import { Setting } from './sources';
+import { splitListen } from './types';
 
 /** Source name of values nobody set. */
 export const DEFAULTS_SOURCE = 'built-in defaults';
@@ -36,6 +37,32 @@ function checkAcrossKeys(values: ReadonlyMap<string, unknown>, origin: ReadonlyM
       `must differ from control.socket (${String(values.get('control.socket'))})`,
     );
   }
+  checkExposure(values, sourceOf);
+}
+
+/** Loopback hosts: only this machine can connect (nginx and ssh tunnels). */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * A TCP listener anyone on the network can reach serves the screen, the status and the streams:
+ * it needs `http.token` / `http.token_file`, or an explicit `http.public: true`.
+ */
+function checkExposure(values: ReadonlyMap<string, unknown>, sourceOf: (...keyPaths: string[]) => string): void {
+  const token = values.get('http.token') as string;
+  const tokenFile = values.get('http.token_file') as string;
+  if (token !== '' && tokenFile !== '') {
+    throw new ConfigError(sourceOf('http.token_file', 'http.token'), 'http.token_file', 'set http.token or http.token_file, not both');
+  }
+  const listen = values.get('http.listen') as string;
+  if (listen === '' || token !== '' || tokenFile !== '' || values.get('http.public') === true) return;
+  if (isLoopbackHost(splitListen(listen).host)) return;
+  throw new ConfigError(
+    sourceOf('http.listen'),
+    'http.listen',
+    `${listen} is reachable from the network: set http.token or http.token_file (or http.public: true to serve the screen to anyone)`,
+  );
 }
 
 /** The complete configuration from settings in increasing precedence. */

@@ -76,6 +76,21 @@ export const SCHEMA = {
   http: {
     listen: listen().default('127.0.0.1:8780'),
     unix_socket: path({ optional: true }).derive('run_dir', (dir) => join(String(dir), 'http.sock')),
+    // Stream responses at once: os-autoinst reads one, a person watching a second. A client that
+    // never reads pins one frame (6 MB at 1080p), so the cap keeps them under the unit's MemoryMax.
+    max_streams: int(1, 64).default(8),
+    // The request line and headers must arrive within this time (Node's headersTimeout; it also
+    // closes connections that never send anything). Every client here sends a bare GET.
+    headers_timeout_s: int(1, 3600).default(10),
+    // The whole request (Node's requestTimeout: receiving it, not the response, so streams last).
+    request_timeout_s: int(1, 3600).default(30),
+    // An idle keep-alive connection is closed after this time.
+    keep_alive_timeout_s: int(1, 3600).default(5),
+    // Access token for every route but the kickstart files; required on a non-loopback `listen`.
+    token: str(256, { pattern: /^[A-Za-z0-9._~-]*$/, shape: 'letters, digits, . _ ~ -' }).default(''),
+    token_file: path({ optional: true }).default(''),
+    // Serve a non-loopback `listen` without a token: anyone who can reach it sees the screen.
+    public: bool().default(false),
   },
   video: {
     source: oneOf(['v4l2', 'ustreamer', 'sim'] as const).default('v4l2'),

@@ -182,6 +182,12 @@ export function path(opts: { optional?: boolean } = {}): ValueType<string> {
   });
 }
 
+/** The host and port of a `listen()` value (`[v6]:port` without its brackets). */
+export function splitListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}
+
 /** A TCP listen address `host:port` (`[v6]:port` for IPv6), or '' to disable. */
 export function listen(): ValueType<string> {
   const expected = "host:port (e.g. 127.0.0.1:8780, [::1]:8780) or '' (disabled)";

@@ -34,7 +34,7 @@ const HTTP_STATUS: Partial<Record<AgentError['code'], number>> = {
 
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const log = (deps.logger ?? silentLogger).child('http');
-  const stats: StreamStats = { open: 0, dropped: 0 };
+  const stats: StreamStats = { open: 0, dropped: 0, refused: 0 };
   const app = express() as HttpApp;
   app.streamStats = stats;
   app.disable('x-powered-by');

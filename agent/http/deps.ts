@@ -15,7 +15,9 @@ export interface HttpDeps {
   now?: () => number;
   /**
    * Per-client bound on bytes queued in a stream response. A frame is dropped for that client
-   * while more than this is still unsent; default: one frame of the stream's size.
+   * while more than this is still unsent; default 0: never a second frame while one is unsent.
    */
   maxBufferedBytes?: number;
+  /** Stream responses open at once (`http.max_streams`); more are answered 503. Default: no cap. */
+  maxStreams?: number;
 }

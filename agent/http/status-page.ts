@@ -37,7 +37,7 @@ const BODY = `<h1>pikvm-agent <small id="version"></small></h1>
 <tr><th>Keyboard, pointer</th><td id="hid"></td></tr>
 <tr><th>Updated</th><td id="updated"></td></tr>
 </table>
-<figure><a href="frame.png"><img id="preview" src="frame.jpg" alt="the SUT's screen"></a>
+<figure><a href="frame.png"><img id="preview" alt="the SUT's screen"></a>
 <figcaption>The SUT's screen, refreshed every second.</figcaption></figure>
 </div>
 <h2>Last kickstart fetches</h2>
@@ -121,8 +121,12 @@ function show(s) {
   showFetches(s.kickstart.fetches);
   put('raw', JSON.stringify(s, null, 2));
 }
+// Opened as /?token=T on a listener with http.token: every request of the page carries it too.
+var token = new URLSearchParams(location.search).get('token');
+function withToken(url) { return token ? url + (url.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(token) : url; }
+document.querySelectorAll('a[href]').forEach(function (a) { a.setAttribute('href', withToken(a.getAttribute('href'))); });
 function poll() {
-  fetch('api/status', { cache: 'no-store' }).then(function (r) {
+  fetch(withToken('api/status'), { cache: 'no-store' }).then(function (r) {
     if (!r.ok) throw new Error('HTTP ' + r.status + (r.status === 401 ? ' (log in to the PiKVM again)' : ''));
     var date = Date.parse(r.headers.get('Date') || '');
     clockOffset = isNaN(date) ? 0 : date - Date.now();
@@ -142,10 +146,10 @@ function reloadPreview() {
   var img = new Image();
   img.onload = function () { $('preview').src = img.src; setTimeout(reloadPreview, 1000); };
   img.onerror = function () { setTimeout(reloadPreview, 1000); };
-  img.src = 'frame.jpg?t=' + Date.now();
+  img.src = withToken('frame.jpg?t=' + Date.now());
 }
 poll();
-setTimeout(reloadPreview, 1000);
+reloadPreview();
 `;
 
 export const STATUS_PAGE = `<!doctype html>

@@ -18,8 +18,14 @@
  * (agent/video/frame-scaler.ts), once per frame and size for all clients. A stream waiting for a
  * scaled frame drops the frames that arrive meanwhile, so its frames stay in order.
  *
- * Slow clients: each frame is written only if the client's queue (`res.writableLength`) holds
- * less than the bound; otherwise that frame is dropped for that client alone. The hub never waits.
+ * Slow clients: a frame is written only while nothing of the previous one is still unsent
+ * (`res.writableLength`, or the `maxBufferedBytes` bound if set); otherwise that frame is dropped
+ * for that client alone, before its pixels are held. The hub never waits. A client that never
+ * reads thus pins at most one frame; `maxStreams` (`http.max_streams`) bounds how many such
+ * clients there can be (issue 11: 200 stalled clients once held 2.3 MB each, over MemoryMax).
+ * Beyond it, a stream request is answered 503 with a line naming the key.
+ *
+ * `HEAD` gets the stream's headers and nothing else: no subscription, no count.
  * Subscriptions end when the client goes away (`close`), so nothing leaks. A frame's pixels are
  * held (agent/video/rgb-pool.ts) until the socket has taken them: `res.write`'s callback runs once
  * the chunk is flushed, or with an error when the connection is gone.
@@ -40,10 +46,13 @@ export interface StreamStats {
   open: number;
   /** frames dropped for slow clients since start */
   dropped: number;
+  /** stream requests refused because `maxStreams` were open */
+  refused: number;
 }
 
-function hasRoom(res: Response, frameBytes: number, bound: number | undefined): boolean {
-  return res.writableLength <= (bound ?? frameBytes);
+/** Default: not one byte of an earlier frame may be unsent (never two frames queued). */
+function hasRoom(res: Response, bound: number | undefined): boolean {
+  return res.writableLength <= (bound ?? 0);
 }
 
 /** Writes the frame's pixels, held until the socket has them. */
@@ -60,6 +69,18 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats, scaler: FrameSc
 
   function open(req: Request, res: Response, contentType: string, onFrame: FrameWriter): void {
     const fps = parseFps(req.query['fps'], deps.hub.maxFps);
+    if (req.method === 'HEAD') {
+      res.status(200).set({ 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    const max = deps.maxStreams;
+    if (max !== undefined && stats.open >= max) {
+      stats.refused++;
+      log.warn('stream refused: too many open', { path: req.path, max_streams: max });
+      res.status(503).set({ 'Content-Type': 'text/plain', 'Cache-Control': 'no-store', 'Retry-After': '5', Connection: 'close' });
+      res.end(`${max} streams are open (http.max_streams); try again later\n`);
+      return;
+    }
     res.status(200);
     res.set({ 'Content-Type': contentType, 'Cache-Control': 'no-store', Connection: 'close' });
     res.flushHeaders();
@@ -86,7 +107,7 @@ export function streamRoutes(deps: HttpDeps, stats: StreamStats, scaler: FrameSc
   function scaledWriter(res: Response, write: FrameWriter): (frame: Frame, at: number, size: FrameSize) => void {
     let waiting = false;
     return (frame, at, size) => {
-      if (waiting || !hasRoom(res, size.width * size.height * 3, deps.maxBufferedBytes)) {
+      if (waiting || !hasRoom(res, deps.maxBufferedBytes)) {
         stats.dropped++;
         return;
       }

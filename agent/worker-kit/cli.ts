@@ -2,10 +2,11 @@
  * `pikvm-agent worker-kit`: writes the worker-side scripts into GENERAL_HW_CMD_DIR and prints the
  * matching workers.ini block.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_WAIT_SECONDS } from '../cli/signal';
+import { TOKEN } from '../config/http-token';
 import { DEFAULT_IMAGE_DIR } from '../platform/paths';
 import {
   DEFAULT_OFF_TIMEOUT_SECONDS,
@@ -19,7 +20,7 @@ import {
 
 export const WORKER_KIT_USAGE = `usage: pikvm-agent worker-kit (--host PIKVM | --local) --out DIR --power-on CMD --power-off CMD
                               [--agent CMD] [--image-dir DIR] [--http-host H] [--http-port N]
-                              [--video-size WxH] [--off-timeout SECONDS]
+                              [--video-size WxH] [--off-timeout SECONDS] [--token T | --token-file F]
 
   --host PIKVM      ssh destination of the PiKVM (e.g. root@pikvm); --local: the agent runs here
   --out DIR         where to write the scripts (the worker's GENERAL_HW_CMD_DIR)
@@ -29,11 +30,21 @@ export const WORKER_KIT_USAGE = `usage: pikvm-agent worker-kit (--host PIKVM | -
   --image-dir DIR   an image directory of the agent on the PiKVM (default: ${DEFAULT_IMAGE_DIR})
   --http-host H     the agent's HTTP address for Debian 12's stream URL (default: the PiKVM's host)
   --http-port N     the agent's HTTP port (default: 8780)
+  --token T         the agent's http.token, put into Debian 12's stream URL (&token=T)
+  --token-file F    the same, read from the first line of F
   --video-size WxH  the jobs' screen (XRES x YRES): larger frames are scaled to it on the PiKVM
                     (default: ${DEFAULT_VIDEO_SIZE})
   --off-timeout S   pikvm-poweroff waits up to S seconds for the HDMI signal to go, and fails
                     if it stays (default: ${DEFAULT_OFF_TIMEOUT_SECONDS}; 0: no wait)
 `;
+
+function readTokenFile(file: string, fail: (message: string) => never): string {
+  try {
+    return (readFileSync(file, 'utf8').split('\n')[0] ?? '').trim();
+  } catch (e) {
+    return fail(`--token-file ${file}: ${(e as Error).message}`);
+  }
+}
 
 const splitWords = (text: string) => text.split(' ').filter((w) => w !== '');
 
@@ -54,6 +65,8 @@ export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
       'http-port': { type: 'string' },
       'video-size': { type: 'string' },
       'off-timeout': { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
     },
   });
   const fail = (message: string): never => {
@@ -75,8 +88,12 @@ export function parseWorkerKitArgs(argv: string[]): WorkerKitOptions {
   const videoSize = validateVideoSize(values['video-size'] ?? DEFAULT_VIDEO_SIZE);
   const offTimeout = values['off-timeout'] ?? String(DEFAULT_OFF_TIMEOUT_SECONDS);
   if (!/^[0-9]{1,3}$/.test(offTimeout) || Number(offTimeout) > MAX_WAIT_SECONDS) fail(`--off-timeout must be whole seconds from 0 to ${MAX_WAIT_SECONDS}`);
+  if (values.token !== undefined && values['token-file'] !== undefined) fail('give --token or --token-file, not both');
+  const token = values['token-file'] === undefined ? (values.token ?? '') : readTokenFile(values['token-file'], fail);
+  if (token !== '' && !TOKEN.test(token)) fail('the token must be 1..256 letters, digits, . _ ~ - (as http.token)');
   return {
     host,
+    token,
     outDir: path.resolve(values.out!),
     powerOn,
     powerOff,

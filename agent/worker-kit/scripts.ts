@@ -32,6 +32,8 @@ export interface WorkerKitOptions {
   /** HTTP address of the agent as the worker reaches it, for Debian 12's stream URL. */
   httpHost: string;
   httpPort: number;
+  /** The agent's `http.token` for the stream URL; '' = none (a loopback or `http.public` agent). */
+  token: string;
   /** The jobs' screen (XRES×YRES): larger frames are scaled to it on the PiKVM. */
   videoSize: FrameSize;
   /** How long the power-off script waits for the HDMI signal to go, seconds (0: no wait). */
@@ -194,7 +196,7 @@ export function workersIni(o: WorkerKitOptions): string {
     `# keeps (-r 2), frames larger than ${size} scaled on the PiKVM. It has no GENERAL_HW_IS_SHUTDOWN_CMD.`,
     '[2]',
     ...common,
-    `GENERAL_HW_VIDEO_STREAM_URL = http://${o.httpHost}:${o.httpPort}/stream.nut?fps=2&size=${size}`,
+    `GENERAL_HW_VIDEO_STREAM_URL = http://${o.httpHost}:${o.httpPort}/stream.nut?fps=2&size=${size}${o.token ? `&token=${o.token}` : ''}`,
     '',
   ].join('\n');
 }

@@ -113,3 +113,18 @@ t.test('directly on the agent\'s listener at /', async (t) => {
   await waitForText(page, 'signal', /^offline/);
   t.same([...new Set(requested)].sort(), ['/', '/api/status', '/frame.jpg'], 'the same relative URLs, resolved at /');
 });
+
+t.test('on a listener with http.token, opened as /?token=T: every request of the page carries the token', async (t) => {
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const sim = await startSimAgent(t, [`http.listen=127.0.0.1:${await freePort()}`, 'http.token=page-token']);
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).search));
+  t.equal((await page.goto(`http://127.0.0.1:${sim.agent.httpPort}/`))?.status(), 401, 'without it: 401');
+  requested.length = 0;
+  t.equal((await page.goto(`http://127.0.0.1:${sim.agent.httpPort}/?token=page-token`))?.status(), 200);
+  t.match(await waitForImage(page, 'preview'), { width: 1024, height: 768 }, 'the preview loads');
+  await waitForText(page, 'signal', /^online, 1024x768/);
+  t.same(requested.filter((q) => !q.includes('token=page-token')), [], 'no request without the token');
+});

@@ -9,6 +9,7 @@ import { HttpServers } from '../../../agent/compose/http-server';
 import { silentLogger } from '../../../agent/log';
 import { tempDir } from '../../helpers/temp-dir';
 
+const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5000 };
 const hello: http.RequestListener = (_req, res) => res.end('hello');
 
 t.test('the Unix socket taken: the TCP listener is closed again and the other socket left alone', async (t) => {
@@ -17,7 +18,7 @@ t.test('the Unix socket taken: the TCP listener is closed again and the other so
   squatter.listen(socketPath);
   await once(squatter, 'listening');
   t.teardown(() => squatter.close());
-  const servers = new HttpServers(hello, { listen: '127.0.0.1:0', unixSocket: socketPath, mode: 0o660, group: '' }, silentLogger);
+  const servers = new HttpServers(hello, { listen: '127.0.0.1:0', unixSocket: socketPath, mode: 0o660, group: '', timeouts: TIMEOUTS }, silentLogger);
   await t.rejects(servers.start(), { code: 'busy', message: `http.unix_socket ${socketPath}: another process is already listening` });
   const port = servers.tcpPort!;
   const again = net.createServer().listen(port, '127.0.0.1');
@@ -33,12 +34,12 @@ t.test('the TCP port taken: the error names the key, the address and the reason'
   await once(blocker, 'listening');
   t.teardown(() => blocker.close());
   const listen = `127.0.0.1:${(blocker.address() as net.AddressInfo).port}`;
-  const servers = new HttpServers(hello, { listen, unixSocket: '', mode: 0o660, group: '' }, silentLogger);
+  const servers = new HttpServers(hello, { listen, unixSocket: '', mode: 0o660, group: '', timeouts: TIMEOUTS }, silentLogger);
   await t.rejects(servers.start(), { code: 'busy', message: `http.listen ${listen}: address already in use (EADDRINUSE)` });
 });
 
 t.test('over the cap, a connection is closed as soon as it is accepted', async (t) => {
-  const servers = new HttpServers(hello, { listen: '127.0.0.1:0', unixSocket: '', mode: 0o660, group: '' }, silentLogger);
+  const servers = new HttpServers(hello, { listen: '127.0.0.1:0', unixSocket: '', mode: 0o660, group: '', timeouts: TIMEOUTS }, silentLogger);
   servers.limitConnections(1);
   await servers.start();
   t.teardown(() => servers.stop());

@@ -37,7 +37,17 @@ const SPECIFIED: AgentConfig = {
     inquiry_product: 'pikvm-agent MSD',
     inquiry_revision: '0.1',
   },
-  http: { listen: '127.0.0.1:8780', unix_socket: '/run/pikvm-agent/http.sock' },
+  http: {
+    listen: '127.0.0.1:8780',
+    unix_socket: '/run/pikvm-agent/http.sock',
+    max_streams: 8,
+    headers_timeout_s: 10,
+    request_timeout_s: 30,
+    keep_alive_timeout_s: 5,
+    token: '',
+    token_file: '',
+    public: false,
+  },
   video: {
     source: 'v4l2',
     device: '/dev/kvmd-video',

@@ -58,8 +58,8 @@ t.test('status API and page', async (t) => {
   t.match(page.headers['content-type'], /text\/html/);
   t.equal(page.headers['cache-control'], 'no-store');
   const html = page.body.toString();
-  t.match(html, /<img id="preview" src="frame.jpg"/);
-  t.match(html, /fetch\('api\/status'/);
+  t.match(html, /<img id="preview" /);
+  t.match(html, /fetch\(withToken\('api\/status'\)/);
   t.match(html, /'frame.jpg\?t='/);
   // Behind the nginx add-on the page is /agent/: an absolute path would reach kvmd, not the agent.
   t.same(html.match(/(?:src|href)="\/[^"]*"|['"(`]\/(?:frame|api|stream|ks)[^'"`)]*/g), null, 'no absolute URL in the page');

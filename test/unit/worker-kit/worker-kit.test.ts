@@ -260,3 +260,24 @@ t.test('bad arguments are refused with the usage', async (t) => {
     t.match(k.stderr, /usage: pikvm-agent worker-kit/);
   }
 });
+
+t.test("--token / --token-file: the agent's http.token in Debian 12's stream URL", async (t) => {
+  const base = ['--host', 'root@pikvm.lab', '--power-on', 'on', '--power-off', 'off'];
+  const given = await kit(t, [...base, '--token', 'abc-123']);
+  t.equal(given.code, 0, given.stderr);
+  t.match(sections(given.stdout)[1], { GENERAL_HW_VIDEO_STREAM_URL: 'http://pikvm.lab:8780/stream.nut?fps=2&size=1024x768&token=abc-123' });
+
+  const file = path.join(given.dir, 'token');
+  await fs.writeFile(file, 'from.file_1\n');
+  const fromFile = await kit(t, [...base, '--token-file', file]);
+  t.equal(fromFile.code, 0, fromFile.stderr);
+  t.match(sections(fromFile.stdout)[1], { GENERAL_HW_VIDEO_STREAM_URL: 'http://pikvm.lab:8780/stream.nut?fps=2&size=1024x768&token=from.file_1' });
+
+  const both = await kit(t, [...base, '--token', 'a', '--token-file', file]);
+  t.equal(both.code, 2);
+  t.match(both.stderr, 'give --token or --token-file, not both');
+  const bad = await kit(t, [...base, '--token', 'a&b']);
+  t.equal(bad.code, 2, 'a token that would need escaping in the URL is refused');
+  const missing = await kit(t, [...base, '--token-file', path.join(given.dir, 'none')]);
+  t.match(missing.stderr, `--token-file ${path.join(given.dir, 'none')}:`);
+});
