@@ -105,6 +105,9 @@ export function valueAt(config: AgentConfig, keyPath: string): unknown {
 /** The effective configuration as YAML that `loadConfig` reads back to the same value. */
 export function formatConfig(config: AgentConfig): string {
   const values = new Map([...FIELDS.keys()].map((keyPath) => [keyPath, valueAt(config, keyPath)]));
+  // The access token is a secret: say that one is set, never print it (print-config output ends up
+  // in bug reports and logs).
+  if (values.get('http.token')) values.set('http.token', '(set)');
   const doc = new Document(nest(values, (keyPath, value) => FIELDS.get(keyPath)!.type.toYaml(value)));
   doc.commentBefore = ' pikvm-agent: effective configuration (defaults, files, drop-ins, environment, flags)';
   return doc.toString();

@@ -81,3 +81,12 @@ t.test('the output lists every section in schema order', async (t) => {
     .map((line) => line.slice(0, line.indexOf(':')));
   t.strictSame(sections, ['log', 'run_dir', 'control', 'gadget', 'hid', 'storage', 'http', 'video', 'handoff', 'kickstart']);
 });
+
+t.test('the access token is never printed, only that one is set', async (t) => {
+  const config = await loadConfig({ explicit: false, env: {}, overrides: ['http.token=s3cret-Token'], ...fakeFiles({}) });
+  const text = formatConfig(config);
+  t.notMatch(text, /s3cret-Token/);
+  t.match(text, /token: \(set\)/);
+  const unset = await loadConfig({ explicit: false, env: {}, overrides: [], ...fakeFiles({}) });
+  t.match(formatConfig(unset), /token: ""/);
+});
