@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Dispatcher } from '../agent/control/dispatcher';
 import { ControlServer } from '../agent/control/server';
 import { ControlSessions } from '../agent/control/sessions';
-import { RecordingHidDevice } from '../agent/hid/recording';
+import { RecordingHidDevice } from '../test/doubles/recording-hid-device';
 import { HidService } from '../agent/hid/service';
 import { silentLogger } from '../agent/log';
 import { exchange, LineClient } from '../test/helpers/socket-client';

@@ -6,7 +6,6 @@ import type { AgentConfig } from '../config';
 import type { ConfigFs } from '../gadget/configfs';
 import { NodeConfigFs } from '../gadget/node-configfs';
 import { NodeSysFs, type SysFs } from '../gadget/sysfs';
-import { RecordingServiceManager } from '../handoff/recording-service-manager';
 import type { ServiceManager } from '../handoff/service-manager';
 import { SystemctlServiceManager } from '../handoff/systemctl';
 import type { HidDeviceOpener } from '../hid/device';
@@ -14,6 +13,7 @@ import { HidgOpener } from '../hid/hidg';
 import type { Logger } from '../log';
 import type { Paths } from '../platform/paths';
 import { SimulatedPikvm } from '../sim/pikvm';
+import { SimServiceManager } from '../sim/service-manager';
 
 export interface Hardware {
   configfs: ConfigFs;
@@ -33,24 +33,13 @@ export function realHardware(paths: Paths, config: AgentConfig, logger: Logger):
   };
 }
 
-/** The kvmd units a stock PiKVM runs, as the simulated service manager starts them. */
-const SIMULATED_UNITS = {
-  kvmd: true,
-  'kvmd-otg': true,
-  'kvmd-nginx': true,
-  'kvmd-tc358743': true,
-  'kvmd-watchdog': true,
-  'kvmd-janus': false,
-  'kvmd-vnc': false,
-};
-
 export function simulatedHardware(config: AgentConfig): Hardware {
   const sim = new SimulatedPikvm({ screen: { width: config.hid.screen_width, height: config.hid.screen_height } });
   return {
     configfs: sim.kernel.configfs,
     sysfs: sim.kernel.sysfs,
     opener: sim.opener,
-    services: new RecordingServiceManager({ ...SIMULATED_UNITS }),
+    services: new SimServiceManager(),
     sim,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Driving PiKVM's systemd units. One narrow interface with a real implementation (`systemctl`, in
- * `systemctl.ts`) and a recording fake (`recording-service-manager.ts`); both pass the same contract
- * tests (test/unit/handoff/service-manager.test.ts).
+ * `systemctl.ts`) and the simulator's (`agent/sim/service-manager.ts`); both pass the same contract
+ * suite (test/contract/service-manager.ts).
  *
  * Contract, for every implementation:
  * - unit names are validated (`bad-argument`) before anything runs: letters, digits, `:_.@-`, never a

@@ -128,6 +128,12 @@ export class VirtualUsbHost {
     return this.log.map((e) => ({ ...e }));
   }
 
+  /** The keyboard state the host holds, as the boot report that set it (keys in press order). */
+  keyboardReport(): number[] {
+    const keys = [...this.keys, 0, 0, 0, 0, 0, 0].slice(0, KEYBOARD_REPORT_BYTES - 2);
+    return [this.modifiers, 0, ...keys];
+  }
+
   /** Names of the keys the host believes are down (modifiers first). */
   pressedKeys(): string[] {
     return this.heldNames();

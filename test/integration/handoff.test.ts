@@ -6,7 +6,7 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { RecordingServiceManager } from '../../agent/handoff/recording-service-manager';
+import { SimServiceManager } from '../../agent/sim/service-manager';
 import { loadConfig } from '../../agent/config';
 import { recordingLogger } from '../../agent/log';
 import { Agent } from '../../agent/main';
@@ -17,7 +17,7 @@ const KVMD_RUNNING = { 'kvmd': true, 'kvmd-otg': true, 'kvmd-janus': false, 'kvm
 
 t.test('idle holds nothing; the first input takes the devices; release gives them back in reverse', async (t) => {
   const { socketPath, agent } = await startSimAgent(t);
-  const services = agent.services as RecordingServiceManager;
+  const services = agent.services as SimServiceManager;
   t.same(agent.sim!.kernel.gadgets(), [], 'idle: no gadget of ours');
   t.same(services.snapshot(), KVMD_RUNNING);
   const c = await LineClient.connect(socketPath);
@@ -36,7 +36,7 @@ t.test('idle holds nothing; the first input takes the devices; release gives the
 
 t.test('a failure while taking over rolls back so kvmd works again', async (t) => {
   const { socketPath, agent } = await startSimAgent(t);
-  const services = agent.services as RecordingServiceManager;
+  const services = agent.services as SimServiceManager;
   services.failOn('stop', 'kvmd-otg');
   const c = await LineClient.connect(socketPath);
   t.teardown(() => c.close());
@@ -48,7 +48,7 @@ t.test('a failure while taking over rolls back so kvmd works again', async (t) =
 
 t.test('idle release after handoff.idle_release_s with no client', async (t) => {
   const { socketPath, agent } = await startSimAgent(t, ['handoff.idle_release_s=1']);
-  const services = agent.services as RecordingServiceManager;
+  const services = agent.services as SimServiceManager;
   const c = await LineClient.connect(socketPath);
   t.equal(await c.send('a'), 'ok');
   c.close();
@@ -74,7 +74,7 @@ t.test('a restart after a crash mid-lease gives the devices back first', async (
   await fs.mkdir(path.join(first.dir, 'run2'), { recursive: true });
   await fs.copyFile(leaseFile, path.join(first.dir, 'run2', 'lease.json'));
   const second = new Agent(config, { simulate: true }, recordingLogger());
-  const services = second.services as RecordingServiceManager;
+  const services = second.services as SimServiceManager;
   // The crashed run had stopped kvmd and kvmd-otg: the new run's world says so too.
   await services.stop('kvmd');
   await services.stop('kvmd-otg');

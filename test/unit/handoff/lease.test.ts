@@ -5,7 +5,7 @@ import { Lease } from '../../../agent/handoff/lease';
 import { PROTECTED_UNITS } from '../../../agent/handoff/service-manager';
 import { SystemctlServiceManager } from '../../../agent/handoff/systemctl';
 import { silentLogger } from '../../../agent/log';
-import { createStandIn } from './fixtures/systemctl-standin';
+import { createStandIn } from '../../doubles/systemctl-standin';
 import { rejectsWith } from './fixtures/assert';
 import { PIKVM_UNITS, rig, type Rig, settle, STEP_NAMES } from './fixtures/lease-rig';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { AgentError } from '../../../agent/errors';
-import { RecordingHidDevice } from '../../../agent/hid/recording';
+import { RecordingHidDevice } from '../../doubles/recording-hid-device';
 import { COMBO_PRESS_REPORTS, KEY_PRESS_REPORTS, POINTER_REPORTS, POINTER_SCREEN } from '../../fixtures/hid-expectations';
 import { fillFifo, hidgOnFifo, settlesWithin } from './fixtures/fifo';
 import { harness, heldCount, YieldingDevice, ZERO8 } from './fixtures/harness';

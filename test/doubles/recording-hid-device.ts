@@ -1,10 +1,12 @@
 /**
  * A `HidDevice` that keeps every report written to it with a time stamp: for tests and for the
  * input benchmark (reports per second, spacing). Output reports (LEDs) can be queued as if a host
- * sent them, and failures can be injected per write.
+ * sent them, and failures can be injected per write. It follows the HidDevice contract
+ * (test/contract/hid-device.ts) so that what a test sees through it holds for the real node.
  */
 import { performance } from 'node:perf_hooks';
-import type { HidDevice } from './device';
+import { AgentError } from '../../agent/errors';
+import type { HidDevice } from '../../agent/hid/device';
 
 export interface RecordedReport {
   /** `performance.now()` (ms) when the write was accepted. */
@@ -44,6 +46,7 @@ export class RecordingHidDevice implements HidDevice {
   }
 
   async write(report: Uint8Array): Promise<void> {
+    if (this.closed) throw new AgentError('no-device', 'recording HID device is closed');
     const index = this.attempts++;
     const error = this.fault?.(report, index);
     if (error) throw error;
@@ -51,6 +54,7 @@ export class RecordingHidDevice implements HidDevice {
   }
 
   readOutputReport(): Uint8Array | null {
+    if (this.closed) return null;
     return this.pendingOutput.shift() ?? null;
   }
 

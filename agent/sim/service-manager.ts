@@ -1,11 +1,24 @@
 /**
- * The fake `ServiceManager`: keeps each unit's active state in memory, records every call, and can
- * be told to fail a given call. It follows the contract of `service-manager.ts` exactly (unknown
- * units are `not-found`, protected units are never stopped, start/stop are idempotent), so tests
- * written against it hold for `systemctl` too.
+ * The simulated PiKVM's systemd: keeps each unit's active state in memory, records every call, and
+ * can be told to fail a given call. `serve --simulate` hands kvmd's units over with it; tests use
+ * the record and the injected failures. It follows the contract of `handoff/service-manager.ts`
+ * exactly (unknown units are `not-found`, protected units are never stopped, start/stop are
+ * idempotent; test/contract/service-manager.ts runs against it and against `systemctl`), so what
+ * holds in the simulator holds on a PiKVM too.
  */
 import { AgentError } from '../errors';
-import { assertStoppable, type ServiceManager, unitBaseName, validateUnitName } from './service-manager';
+import { assertStoppable, type ServiceManager, unitBaseName, validateUnitName } from '../handoff/service-manager';
+
+/** The kvmd units a stock PiKVM runs at rest, as the simulator starts them. */
+export const SIMULATED_UNITS: Readonly<Record<string, boolean>> = Object.freeze({
+  kvmd: true,
+  'kvmd-otg': true,
+  'kvmd-nginx': true,
+  'kvmd-tc358743': true,
+  'kvmd-watchdog': true,
+  'kvmd-janus': false,
+  'kvmd-vnc': false,
+});
 
 export type ServiceVerb = 'isActive' | 'start' | 'stop';
 
@@ -21,14 +34,14 @@ interface Failure {
   error: () => Error;
 }
 
-export class RecordingServiceManager implements ServiceManager {
+export class SimServiceManager implements ServiceManager {
   /** Every call that passed validation, in order (including ones that were made to fail). */
   readonly calls: ServiceCall[] = [];
   private readonly active = new Map<string, boolean>();
   private readonly failures: Failure[] = [];
 
   /** `units`: the units that exist and whether each is active now. */
-  constructor(units: Record<string, boolean>) {
+  constructor(units: Readonly<Record<string, boolean>> = SIMULATED_UNITS) {
     for (const [unit, isActive] of Object.entries(units)) this.active.set(unitBaseName(unit), isActive);
   }
 
