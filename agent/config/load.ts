@@ -1,22 +1,17 @@
 /**
- * The agent's configuration: one schema (agent/config/schema.ts) filled, in increasing precedence,
+ * Loading the configuration: one schema (schema.ts) filled, in increasing precedence,
  * from built-in defaults, the main file (`/etc/pikvm-agent/agent.yaml` or `--config`), drop-ins
  * `<dir of the main file>/agent.d/*.yaml` in name order (a package adds a file without editing the
  * main one), environment variables `PIKVM_AGENT_<SECTION>__<KEY>`, and command-line overrides.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { describe, errnoOf } from './errors';
-import { DEFAULT_CONFIG_FILE } from './platform/paths';
-import { ConfigError } from './config/errors';
-import { resolveConfig } from './config/resolve';
-import { AgentConfig } from './config/schema';
-import { settingsFromEnv, settingsFromOverrides, settingsFromYaml } from './config/sources';
-
-export { ConfigError } from './config/errors';
-export { formatConfig, valueAt } from './config/resolve';
-export { AgentConfig, SCHEMA } from './config/schema';
-export { ENV_PREFIX, FLAG_KEYS, NON_CONFIG_ENV, OVERRIDE_SOURCE } from './config/sources';
+import { describe, errnoOf } from '../errors';
+import { DEFAULT_CONFIG_FILE } from '../platform/paths';
+import { ConfigError } from './errors';
+import { resolveConfig } from './resolve';
+import type { AgentConfig } from './schema';
+import { settingsFromEnv, settingsFromOverrides, settingsFromYaml } from './sources';
 
 /** Name of the drop-in directory next to the main file. */
 export const DROP_IN_DIR = 'agent.d';
