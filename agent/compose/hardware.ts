@@ -9,6 +9,7 @@ import { NodeSysFs, type SysFs } from '../gadget/sysfs';
 import type { ServiceManager } from '../handoff/service-manager';
 import { SystemctlServiceManager } from '../handoff/systemctl';
 import type { HidDeviceOpener } from '../hid/device';
+import type { ScreenSize } from '../hid/space';
 import { HidgOpener } from '../hid/hidg';
 import type { Logger } from '../log';
 import type { Paths } from '../platform/paths';
@@ -33,8 +34,9 @@ export function realHardware(paths: Paths, config: AgentConfig, logger: Logger):
   };
 }
 
-export function simulatedHardware(config: AgentConfig): Hardware {
-  const sim = new SimulatedPikvm({ screen: { width: config.hid.screen_width, height: config.hid.screen_height } });
+/** `screen`: the virtual SUT's first mode (service-options.ts `configuredSpace`). */
+export function simulatedHardware(screen: ScreenSize): Hardware {
+  const sim = new SimulatedPikvm({ screen });
   return {
     configfs: sim.kernel.configfs,
     sysfs: sim.kernel.sysfs,

@@ -31,7 +31,8 @@ export class SimulatedPikvm {
 
   constructor(options: SimulatedPikvmOptions) {
     this.kernel = new SimKernel({ udcs: [options.udc ?? 'dummy_udc.0'] });
-    this.host = new VirtualUsbHost({ screen: options.screen, online: false });
+    // The host maps the pointer onto the SUT's screen, whatever mode the SUT is in now.
+    this.host = new VirtualUsbHost({ screen: () => this.sut.mode(), online: false });
     this.sut = new VirtualSut({ host: this.host, media: () => this.media(), screen: options.screen });
     // The host enumerates a gadget when it is bound and loses it when it is unbound.
     this.kernel.on('bound', (name, functions) => {

@@ -24,6 +24,16 @@ export interface VirtualSutDeps {
   screen: { width: number; height: number };
 }
 
+/** The virtual SUT as `status` and `sim sut` show it. */
+export interface SutStatus {
+  powered: boolean;
+  mode: { width: number; height: number };
+  target: { x: number; y: number; width: number; height: number };
+  targetClick: { x: number; y: number } | null;
+  lastShortcut: string | null;
+  media: SutMedium[];
+}
+
 /** The click target: a box near the bottom-right corner, away from the hidden pointer's corner. */
 export const TARGET = { width: 160, height: 80, marginRight: 200, marginBottom: 160 } as const;
 const TARGET_IDLE: Rgb = [40, 80, 220];
@@ -87,7 +97,6 @@ export class VirtualSut {
   setMode(width: number, height: number): void {
     this.width = width;
     this.height = height;
-    this.deps.host.setScreenSize(width, height);
     this.signalChanged();
   }
 
@@ -113,7 +122,7 @@ export class VirtualSut {
     return this.targetHit;
   }
 
-  status(): unknown {
+  status(): SutStatus {
     return {
       powered: this.powered,
       mode: this.mode(),

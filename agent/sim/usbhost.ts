@@ -16,6 +16,7 @@
 import { AgentError } from '../errors';
 import { HOST_OFFLINE_BOUND_MS, type HidDevice } from '../hid/device';
 import { ledReport, logicalToScreen, parseKeyboardReport, parsePointerReport } from '../hid/reports';
+import type { ScreenSize } from '../hid/space';
 import { HOST_USAGE, hostKey, MODIFIER_NAMES } from './usbhost-layout';
 
 /** The gadget's function names (`agent/gadget`: KEYBOARD_FUNCTION, POINTER_FUNCTION). */
@@ -30,7 +31,11 @@ export type UsbHostEvent =
   | { kind: 'leds'; numLock: boolean; capsLock: boolean; scrollLock: boolean };
 
 export interface VirtualUsbHostOptions {
-  screen?: { width: number; height: number };
+  /**
+   * The SUT's screen mode now, which the absolute pointer's logical range covers (the SUT owns it;
+   * default 1024x768).
+   */
+  screen?: () => ScreenSize;
   online?: boolean;
   functions?: { keyboard: string; pointer: string };
   /** Bounds on what is kept (oldest events / text dropped first). */
@@ -55,7 +60,7 @@ const POINTER_REPORT_BYTES = 6;
 export class VirtualUsbHost {
   private online: boolean;
   private polling = true;
-  private screen: { width: number; height: number };
+  private readonly screen: () => ScreenSize;
   private readonly functions: { keyboard: string; pointer: string };
   private readonly maxEvents: number;
   private readonly maxTextLength: number;
@@ -70,7 +75,7 @@ export class VirtualUsbHost {
   private pointerState = { x: 0, y: 0, buttons: 0 };
 
   constructor(options: VirtualUsbHostOptions = {}) {
-    this.screen = { ...(options.screen ?? { width: 1024, height: 768 }) };
+    this.screen = options.screen ?? (() => ({ width: 1024, height: 768 }));
     this.online = options.online ?? true;
     this.functions = { ...(options.functions ?? DEFAULT_HID_FUNCTIONS) };
     this.maxEvents = options.maxEvents ?? 10_000;
@@ -110,10 +115,6 @@ export class VirtualUsbHost {
   /** Online but not collecting reports: writes fail after the EAGAIN bound. */
   setPolling(polling: boolean): void {
     this.polling = polling;
-  }
-
-  setScreenSize(width: number, height: number): void {
-    this.screen = { width, height };
   }
 
   text(): string {
@@ -168,8 +169,9 @@ export class VirtualUsbHost {
     } else {
       if (report.length !== POINTER_REPORT_BYTES) throw new AgentError('bad-argument', `pointer report of ${report.length} bytes`);
       const state = parsePointerReport(report);
-      const x = logicalToScreen(state.x, this.screen.width);
-      const y = logicalToScreen(state.y, this.screen.height);
+      const screen = this.screen();
+      const x = logicalToScreen(state.x, screen.width);
+      const y = logicalToScreen(state.y, screen.height);
       this.applyPointer({ x, y, buttons: state.buttons }, state.wheel);
     }
   }

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Test } from 'tap';
 import { loadConfig } from '../../agent/config';
 import { recordingLogger } from '../../agent/log';
-import { Agent } from '../../agent/main';
+import type { Agent } from '../../agent/agent';
+import { createAgent } from '../../agent/main';
 
 export interface SimAgentFixture {
   agent: Agent;
@@ -26,7 +27,7 @@ export async function startSimAgent(t: Test, overrides: string[] = []): Promise<
     overrides: [`run_dir=${path.join(dir, 'run')}`, `storage.image_dirs=${imageDir}`, 'video.source=sim', 'http.listen=', ...overrides],
   });
   const logger = recordingLogger('agent');
-  const agent = new Agent(config, { simulate: true }, logger);
+  const agent = createAgent(config, { simulate: true }, logger);
   await agent.start();
   t.teardown(async () => {
     await agent.stop();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SimServiceManager } from '../../agent/sim/service-manager';
 import { loadConfig } from '../../agent/config';
 import { recordingLogger } from '../../agent/log';
-import { Agent } from '../../agent/main';
+import { createAgent } from '../../agent/main';
 import { LineClient } from '../helpers/socket-client';
 import { startSimAgent } from '../helpers/sim-agent';
 
@@ -73,7 +73,7 @@ t.test('a restart after a crash mid-lease gives the devices back first', async (
   });
   await fs.mkdir(path.join(first.dir, 'run2'), { recursive: true });
   await fs.copyFile(leaseFile, path.join(first.dir, 'run2', 'lease.json'));
-  const second = new Agent(config, { simulate: true }, recordingLogger());
+  const second = createAgent(config, { simulate: true }, recordingLogger());
   const services = second.services as SimServiceManager;
   // The crashed run had stopped kvmd and kvmd-otg: the new run's world says so too.
   await services.stop('kvmd');

@@ -5,14 +5,15 @@ import { type UsbHostEvent, VirtualUsbHost } from '../../../agent/sim/usbhost';
 import { KEY_PRESS_REPORTS, KEYBOARD_RELEASED, POINTER_REPORTS, POINTER_SCREEN } from '../../fixtures/hid-expectations';
 
 function rig(options: { hostOnlineCheck?: boolean } = {}) {
-  const host = new VirtualUsbHost({ screen: { width: 1024, height: 768 } });
+  const sutMode = { width: 1024, height: 768 };
+  const host = new VirtualUsbHost({ screen: () => sutMode });
   const service = new HidService({
     keyboard: () => host.hidDevice('hid.usb0'),
     pointer: () => host.hidDevice('hid.usb1'),
     isHostOnline: async () => (options.hostOnlineCheck === false ? true : host.isOnline()),
     logger: recordingLogger('hid'),
   });
-  return { host, service };
+  return { host, service, sutMode };
 }
 
 const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
@@ -101,13 +102,13 @@ t.test('pointer round trip: every pixel of the fixture and a sweep come back as 
 });
 
 t.test('the client space maps onto the SUT whatever its mode: corners on corners, centre on centre', async (t) => {
-  const { host, service } = rig();
+  const { host, service, sutMode } = rig();
   for (const [w, h] of [
     [1920, 1080],
     [800, 600],
     [1024, 768],
   ] as const) {
-    host.setScreenSize(w, h); // the SUT's mode; the client keeps os-autoinst's 1024x768
+    Object.assign(sutMode, { width: w, height: h }); // the SUT's mode; the client keeps os-autoinst's 1024x768
     const land = async (x: number, y: number) => (await service.pointerMove(x, y, POINTER_SCREEN), host.pointer());
     t.same(await land(0, 0), { x: 0, y: 0, buttons: 0 }, `${w}x${h}: top-left`);
     t.same(await land(1023, 0), { x: w - 1, y: 0, buttons: 0 }, `${w}x${h}: top-right`);

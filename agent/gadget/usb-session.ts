@@ -7,18 +7,25 @@
  * yet, another gadget still bound, …) the session stays down and says why; the next command that
  * needs it tries again (`ensureUp`), so a daemon started before the hardware is ready recovers.
  */
-import { describe } from './errors';
-import type { Gadget, TeardownResult } from './gadget/gadget';
-import { KEYBOARD_FUNCTION, POINTER_FUNCTION } from './gadget/spec';
-import type { MassStorage } from './gadget/storage';
-import type { HidDevice, HidDeviceOpener } from './hid/device';
-import type { Logger } from './log';
+import { describe } from '../errors';
+import type { Gadget, GadgetStatus, TeardownResult } from './gadget';
+import { KEYBOARD_FUNCTION, POINTER_FUNCTION } from './spec';
+import type { LunStatus, MassStorage } from './storage';
+import type { HidDevice, HidDeviceOpener } from '../hid/device';
+import type { Logger } from '../log';
 
 export interface UsbSessionDeps {
   gadget: Gadget;
   storage: MassStorage;
   opener: HidDeviceOpener;
   logger: Logger;
+}
+
+export interface UsbSessionStatus {
+  up: boolean;
+  /** why the last start failed, while the session is down */
+  error: string | null;
+  gadget: GadgetStatus;
 }
 
 export class UsbSession {
@@ -92,11 +99,11 @@ export class UsbSession {
     return this.up && (await this.deps.gadget.isHostOnline());
   }
 
-  async status(): Promise<unknown> {
+  async status(): Promise<UsbSessionStatus> {
     return { up: this.up, error: this.lastError, gadget: await this.deps.gadget.status() };
   }
 
-  async storageStatus(): Promise<unknown> {
+  async storageStatus(): Promise<LunStatus[]> {
     return this.up ? this.deps.storage.status() : [];
   }
 

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import t from 'tap';
-import { HttpServers } from '../../../agent/compose/http-server';
+import { HttpServers } from '../../../agent/http/server';
 import { silentLogger } from '../../../agent/log';
 import { tempDir } from '../../helpers/temp-dir';
 
