@@ -40,8 +40,6 @@ import { agentStatus } from './status';
 import { AGENT_VERSION } from './version';
 import { FrameHub } from './video/frame-hub';
 
-export { Agent } from './agent';
-
 export interface AgentOptions {
   simulate: boolean;
   /** the HTTP TCP listener's access token (agent/config/http-token.ts); default: `http.token` */

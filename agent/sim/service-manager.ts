@@ -10,7 +10,7 @@ import { AgentError } from '../errors';
 import { assertStoppable, type ServiceManager, unitBaseName, validateUnitName } from '../handoff/service-manager';
 
 /** The kvmd units a stock PiKVM runs at rest, as the simulator starts them. */
-export const SIMULATED_UNITS: Readonly<Record<string, boolean>> = Object.freeze({
+const SIMULATED_UNITS: Readonly<Record<string, boolean>> = Object.freeze({
   kvmd: true,
   'kvmd-otg': true,
   'kvmd-nginx': true,
