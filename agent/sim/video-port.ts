@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { VideoPort } from '../control/dispatcher';
 import type { BtTimings, TimingsQuery } from '../video/capture-device';
-import { parseEdid } from '../video/edid';
+import { parseEdid } from '../edid';
 import { btTimingsOf, timingsForMode } from '../video/owner/bt-timings';
 import { loadEdidFile } from '../video/owner/edid-file';
 import { NoSignalError } from '../video/owner/no-signal-error';

@@ -3,7 +3,7 @@
  * them: the VESA DMT timing when the standard has one for W×H@Hz, CVT otherwise; or exactly an
  * EDID's detailed timing.
  */
-import { cvtTiming, findDmt, type VideoTiming } from '../edid';
+import { cvtTiming, findDmt, type VideoTiming } from '../../edid';
 import type { BtTimings } from '../capture-device';
 
 /** `V4L2_DV_BT_STD_*` (include/uapi/linux/videodev2.h). */

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError, fromErrno } from '../../errors';
-import { formatProblem, readEdidFile, validateEdid } from '../edid';
+import { formatProblem, readEdidFile, validateEdid } from '../../edid';
 
 /** The saved original EDID; its presence means "the receiver holds our EDID, restore this one". */
 export const ORIGINAL_EDID_FILE = 'original-edid.bin';

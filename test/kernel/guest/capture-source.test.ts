@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { recordingLogger } from '../../../agent/log';
 import type { Frame, SignalState } from '../../../agent/video/frame';
-import { makeEdid, toHexText } from '../../../agent/video/edid';
+import { makeEdid, toHexText } from '../../../agent/edid';
 import { VideoOwner } from '../../../agent/video/owner/video-owner';
 import { V4l2FrameSource } from '../../../agent/video/sources/v4l2';
 import { V4l2Device } from '../../../agent/video/v4l2/device';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SimulatedPikvm } from '../../../agent/sim/pikvm';
 import { SimVideoPort } from '../../../agent/sim/video-port';
-import { cvtTiming, parseEdid, readEdidFile } from '../../../agent/video/edid';
+import { cvtTiming, parseEdid, readEdidFile } from '../../../agent/edid';
 import { NoSignalError } from '../../../agent/video/owner/no-signal-error';
 import { refreshRate } from '../../../agent/video/v4l2/timings';
 

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { recordingLogger } from '../../../../agent/log';
-import { readEdidFile } from '../../../../agent/video/edid';
+import { readEdidFile } from '../../../../agent/edid';
 import { NoSignalError, VideoOwner } from '../../../../agent/video/owner/video-owner';
 import { ORIGINAL_EDID_FILE } from '../../../../agent/video/owner/edid-file';
 import { V4l2FrameSource } from '../../../../agent/video/sources/v4l2';

@@ -12,7 +12,7 @@
  *   established timing 640x480@60 (the VESA baseline every source can fall back to);
  *   no standard timings (a source would derive those through GTF, not our timing).
  */
-import { AgentError } from '../../errors';
+import { AgentError } from '../errors';
 import { BLOCK_SIZE, expectedChecksum } from './checksum';
 import { makeCtaExtension, vicForDmt } from './cta-make';
 import { cvtTiming } from './cvt';
