@@ -14,11 +14,11 @@ import type { Paths } from '../platform/paths';
 import type { SimulatedPikvm } from '../sim/pikvm';
 import { SimVideoPort } from '../sim/video-port';
 import type { FrameSource } from '../video/frame';
-import { VideoOwner } from '../video/owner/video-owner';
+import { VideoOwner } from '../capture/owner/video-owner';
 import { SimulatedHdmiSource } from '../video/sources/sim-hdmi';
 import { UstreamerSource } from '../video/sources/ustreamer';
 import { V4l2FrameSource } from '../video/sources/v4l2';
-import { V4l2CaptureDevice } from '../video/v4l2/v4l2-capture';
+import { V4l2CaptureDevice } from '../capture/v4l2/v4l2-capture';
 
 export interface VideoSetup {
   source: FrameSource;

@@ -24,8 +24,8 @@ import {
   type SourceChange,
   type TimingsQuery,
   edidProblem,
-} from './capture-device';
-import { DMT_1024X768_60, refreshRate } from './v4l2/timings';
+} from '../capture/capture-device';
+import { DMT_1024X768_60, refreshRate } from '../capture/timings';
 
 export type FakeSignal = 'online' | 'no-signal' | 'no-sync' | 'out-of-range';
 

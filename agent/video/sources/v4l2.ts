@@ -25,8 +25,8 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AgentError, describe } from '../../errors';
-import type { CaptureDevice, CaptureFormat, CaptureFrameInfo, TimingsQuery } from '../capture-device';
-import { refreshRate } from '../v4l2/timings';
+import type { CaptureDevice, CaptureFormat, CaptureFrameInfo, TimingsQuery } from '../../capture/capture-device';
+import { refreshRate } from '../../capture/timings';
 import { CaptureConverter } from './capture-converter';
 import { ConversionPacer } from './conversion-pacer';
 import { SignalledSource, type SignalledSourceOptions } from './signalled-source';

@@ -21,7 +21,7 @@ import {
 import { V4L2_BUF_FLAG_ERROR, V4L2_EVENT_SOURCE_CHANGE } from './constants';
 import { V4l2Device } from './device';
 import { POLLERR, POLLIN, POLLPRI } from './libc';
-import type { BtTimings } from './timings';
+import type { BtTimings } from '../timings';
 import { V4l2Error } from './v4l2-errors';
 
 const EMPTY_FRAME_DATA: Buffer = Buffer.alloc(0);

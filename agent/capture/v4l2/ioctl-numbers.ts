@@ -4,7 +4,7 @@
  * 30–31; x86, arm and arm64 all use the generic encoding). The size is the struct size of the
  * selected ABI, so requests carrying `v4l2_buffer`, `v4l2_event`, `v4l2_format` or `v4l2_edid`
  * get different numbers on armv7h than on x86_64/aarch64. Checked against the C headers by
- * test/unit/video/abi.
+ * test/unit/capture/abi.
  */
 import type { Abi, StructName } from './abi';
 

@@ -2,7 +2,7 @@
  * The memory layout of every V4L2 structure the agent passes to the kernel, one table per ABI,
  * computed once at load from the C declarations in c-structs.ts by the C layout rules in
  * c-layout.ts under each ABI's data model. The tables are checked against the real
- * `<linux/videodev2.h>` by test/unit/video/abi (it generates `_Static_assert(offsetof/sizeof …)`
+ * `<linux/videodev2.h>` by test/unit/capture/abi (it generates `_Static_assert(offsetof/sizeof …)`
  * and compiles them with gcc, aarch64-linux-gnu-gcc and arm-linux-gnueabihf-gcc).
  *
  * Field names are C member designators (`timestamp.tv_sec`, `bt.width`, `fmt.pix.width`), so the

@@ -4,14 +4,15 @@
  * The real kernel is exercised in test/kernel/guest/v4l2.test.ts.
  */
 import t from 'tap';
-import { ABIS, type Abi, type StructName } from '../../../agent/video/v4l2/abi';
-import { V4L2_EVENT_SOURCE_CHANGE } from '../../../agent/video/v4l2/constants';
-import { V4l2Device } from '../../../agent/video/v4l2/device';
-import { ioctlNumbers } from '../../../agent/video/v4l2/ioctl-numbers';
-import { type CallResult, type Libc, POLLIN } from '../../../agent/video/v4l2/libc';
-import { StructBuffer } from '../../../agent/video/v4l2/struct-buffer';
-import { DMT_1024X768_60, decodeDvTimings, refreshRate } from '../../../agent/video/v4l2/timings';
-import { V4l2CaptureDevice } from '../../../agent/video/v4l2/v4l2-capture';
+import { ABIS, type Abi, type StructName } from '../../../agent/capture/v4l2/abi';
+import { V4L2_EVENT_SOURCE_CHANGE } from '../../../agent/capture/v4l2/constants';
+import { V4l2Device } from '../../../agent/capture/v4l2/device';
+import { ioctlNumbers } from '../../../agent/capture/v4l2/ioctl-numbers';
+import { type CallResult, type Libc, POLLIN } from '../../../agent/capture/v4l2/libc';
+import { StructBuffer } from '../../../agent/capture/v4l2/struct-buffer';
+import { DMT_1024X768_60, refreshRate } from '../../../agent/capture/timings';
+import { decodeDvTimings } from '../../../agent/capture/v4l2/dv-timings';
+import { V4l2CaptureDevice } from '../../../agent/capture/v4l2/v4l2-capture';
 
 type Handler = (arg: Buffer, memory: Map<bigint, Buffer>) => CallResult;
 

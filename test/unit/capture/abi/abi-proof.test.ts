@@ -1,5 +1,5 @@
 /**
- * PROOF that agent/video/v4l2/abi.ts and ioctl-numbers.ts agree with the kernel headers on every ABI
+ * PROOF that agent/capture/v4l2/abi.ts and ioctl-numbers.ts agree with the kernel headers on every ABI
  * the agent runs on: the tables become `_Static_assert`s compiled by the matching Debian (cross)
  * compiler. A missing compiler fails the test with the install command.
  */
@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ABIS, type Abi, type AbiName, type StructName, abiForArch, fieldLength } from '../../../../agent/video/v4l2/abi';
-import { type IoctlTable, ioctlNumbers } from '../../../../agent/video/v4l2/ioctl-numbers';
+import { ABIS, type Abi, type AbiName, type StructName, abiForArch, fieldLength } from '../../../../agent/capture/v4l2/abi';
+import { type IoctlTable, ioctlNumbers } from '../../../../agent/capture/v4l2/ioctl-numbers';
 
 // ---- the C proof: tables → _Static_asserts → a real (cross) compiler ----
 
@@ -26,7 +26,7 @@ const cType = (name: StructName): string => `struct ${name}`;
 
 function generateProof(abi: Abi, ioctls: IoctlTable): string {
   const lines = [
-    '/* generated from agent/video/v4l2/abi.ts and ioctl-numbers.ts by test/unit/video/abi */',
+    '/* generated from agent/capture/v4l2/abi.ts and ioctl-numbers.ts by test/unit/capture/abi */',
     '#include <stddef.h>',
     '#include <poll.h>',
     '#include <linux/videodev2.h>',

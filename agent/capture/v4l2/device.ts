@@ -18,7 +18,8 @@ import { type IoctlName, type IoctlTable, ioctlNumbers } from './ioctl-numbers';
 import { type Libc, O_CLOEXEC, O_NONBLOCK, O_RDWR, systemLibc } from './libc';
 import { MappedBuffers } from './mapped-buffers';
 import { StructBuffer } from './struct-buffer';
-import { type BtTimings, decodeDvTimings, encodeDvTimings } from './timings';
+import type { BtTimings } from '../timings';
+import { decodeDvTimings, encodeDvTimings } from './dv-timings';
 import type { Capability, DequeuedBuffer, DvTimingsQuery, InputInfo, PixFormat, V4l2Event } from './device-types';
 import { V4l2Error } from './v4l2-errors';
 

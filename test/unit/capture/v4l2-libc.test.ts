@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { V4l2Device } from '../../../agent/video/v4l2/device';
-import { errnoNameTable, O_NONBLOCK, O_RDWR, POLLIN, systemLibc } from '../../../agent/video/v4l2/libc';
+import { V4l2Device } from '../../../agent/capture/v4l2/device';
+import { errnoNameTable, O_NONBLOCK, O_RDWR, POLLIN, systemLibc } from '../../../agent/capture/v4l2/libc';
 
 const libc = systemLibc();
 

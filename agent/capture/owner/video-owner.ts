@@ -15,8 +15,8 @@ import { silentLogger } from '../../log';
 import type { TakeoverStep } from '../../handoff/takeover-plan';
 import type { VideoPort } from '../../control/dispatcher';
 import type { BtTimings, CaptureDevice, SignalState, TimingsQuery } from '../capture-device';
-import { refreshRate } from '../v4l2/timings';
-import { V4l2FrameSource, queryAndApply } from '../sources/v4l2';
+import { refreshRate } from '../timings';
+import { V4l2FrameSource, queryAndApply } from '../../video/sources/v4l2';
 import { SavedEdid, loadEdidFile } from './edid-file';
 import { NoSignalError } from './no-signal-error';
 

@@ -6,8 +6,7 @@
  * Callers switch on `SignalState`; everything else is an AgentError.
  */
 import { AgentError, type ErrorCode } from '../../errors';
-
-export type SignalState = 'online' | 'no-signal' | 'no-sync' | 'out-of-range' | 'no-device' | 'busy';
+import type { SignalState } from '../capture-device';
 
 const ERRNO_STATES: Readonly<Record<string, Exclude<SignalState, 'online'>>> = {
   ENOLINK: 'no-signal',

@@ -1,18 +1,24 @@
 /**
  * The narrow view of an HDMI capture device the rest of the video stack uses. One real
- * implementation (V4L2, agent/video/v4l2/v4l2-capture.ts) and one fake (fake-capture.ts) pass the
- * same contract suite (test/contract/capture-device.ts).
+ * implementation (V4L2, agent/capture/v4l2/v4l2-capture.ts) and one fake (fake-capture.ts) pass the
+ * same contract suite (test/contract/capture-device.ts). The types it speaks are defined here and in
+ * timings.ts, never in an implementation.
  *
  * Signal conditions are states, not exceptions: `queryDvTimings()` says `no-signal`, `no-sync`,
  * `out-of-range`. Everything else fails with an AgentError (`busy` for S_DV_TIMINGS while
  * streaming, `bad-argument` for an EDID that is not whole 128-byte blocks with valid checksums,
  * `no-device` when the node is gone).
  */
-import type { BtTimings } from './v4l2/timings';
-import type { SignalState } from './v4l2/v4l2-errors';
+import type { BtTimings } from './timings';
 
-export type { BtTimings } from './v4l2/timings';
-export type { SignalState } from './v4l2/v4l2-errors';
+export type { BtTimings } from './timings';
+
+/**
+ * What the receiver says of its input. The HDMI receiver reports it through errno of
+ * VIDIOC_QUERY_DV_TIMINGS (see v4l2/v4l2-errors.ts): ENOLINK no signal, ENOLCK no sync, ERANGE out
+ * of range; `busy` and `no-device` come from the node itself.
+ */
+export type SignalState = 'online' | 'no-signal' | 'no-sync' | 'out-of-range' | 'no-device' | 'busy';
 
 export type TimingsQuery = { state: 'online'; timings: BtTimings } | { state: Exclude<SignalState, 'online'> };
 

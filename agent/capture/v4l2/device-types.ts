@@ -1,6 +1,5 @@
 /** What V4l2Device reads from the driver, as plain objects. */
-import type { BtTimings } from './timings';
-import type { SignalState } from './v4l2-errors';
+import type { BtTimings, SignalState } from '../capture-device';
 
 export interface Capability {
   driver: string;
