@@ -1,6 +1,6 @@
 /**
  * The narrow view of an HDMI capture device the rest of the video stack uses. One real
- * implementation (V4L2, agent/capture/v4l2/v4l2-capture.ts) and one fake (fake-capture.ts) pass the
+ * implementation (V4L2, agent/capture/v4l2/v4l2-capture.ts) and one fake (test/doubles/fake-capture.ts) pass the
  * same contract suite (test/contract/capture-device.ts). The types it speaks are defined here and in
  * timings.ts, never in an implementation.
  *

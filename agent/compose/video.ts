@@ -15,7 +15,7 @@ import type { SimulatedPikvm } from '../sim/pikvm';
 import { SimVideoPort } from '../sim/video-port';
 import type { FrameSource } from '../video/frame';
 import { VideoOwner } from '../capture/owner/video-owner';
-import { SimulatedHdmiSource } from '../video/sources/sim-hdmi';
+import { SimulatedHdmiSource } from '../sim/hdmi-source';
 import { UstreamerSource } from '../video/sources/ustreamer';
 import { V4l2FrameSource } from '../video/sources/v4l2';
 import { V4l2CaptureDevice } from '../capture/v4l2/v4l2-capture';

@@ -8,7 +8,7 @@
  * green, an attached image shows up, powering off cuts the HDMI signal.
  */
 import type { Rgb } from '../video/font';
-import type { VirtualScreen } from '../video/sources/sim-hdmi';
+import type { VirtualScreen } from './hdmi-source';
 import type { UsbHostEvent, VirtualUsbHost } from './usbhost';
 
 export interface SutMedium {

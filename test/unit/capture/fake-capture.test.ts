@@ -1,6 +1,6 @@
 /** The CaptureDevice contract on the fake (the same suite runs on vivid in test/kernel). */
 import t from 'tap';
-import { FakeCaptureDevice } from '../../../agent/video/fake-capture';
+import { FakeCaptureDevice } from '../../doubles/fake-capture';
 import { captureDeviceContract } from '../../contract/capture-device';
 
 captureDeviceContract(t, 'FakeCaptureDevice', async () => {

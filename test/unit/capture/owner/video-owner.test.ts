@@ -14,7 +14,7 @@ import { ORIGINAL_EDID_FILE } from '../../../../agent/capture/owner/edid-file';
 import { V4l2FrameSource } from '../../../../agent/video/sources/v4l2';
 import { DMT_1024X768_60 } from '../../../../agent/capture/timings';
 import { CEA_1280X720_60, testEdid } from '../../../contract/capture-device';
-import { ScriptedCaptureDevice, UsbGrabberDevice, until } from './fixtures/scripted-capture';
+import { ScriptedCaptureDevice, UsbGrabberDevice, until } from '../../../doubles/scripted-capture';
 import type { Frame } from '../../../../agent/video/frame';
 
 const REPO = path.resolve(__dirname, '../../../..');

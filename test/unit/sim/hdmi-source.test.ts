@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SimulatedHdmiSource, type VirtualScreen } from '../../../agent/video/sources/sim-hdmi';
+import { SimulatedHdmiSource, type VirtualScreen } from '../../../agent/sim/hdmi-source';
 import { FrameHub } from '../../../agent/video/frame-hub';
 import type { Frame, SignalState } from '../../../agent/video/frame';
 import { glyphRows } from '../../../agent/video/font';

@@ -8,8 +8,8 @@
  * The SUT model is read through an injected function each source tick, so the simulator owns its
  * state and this module owns only the picture.
  */
-import { fillRect, renderConsole, type Rgb, type RgbCanvas } from '../font';
-import { PacedSource } from './paced-source';
+import { fillRect, renderConsole, type Rgb, type RgbCanvas } from '../video/font';
+import { PacedSource } from '../video/sources/paced-source';
 
 export interface ScreenMark {
   x: number;

@@ -14,7 +14,7 @@
  * into its dummy buffer, drivers/media/platform/broadcom/bcm2835-unicam.c). `nextFrame` returns the
  * oldest filled buffer at once, or waits for the next one.
  */
-import { AgentError } from '../errors';
+import { AgentError } from '../../agent/errors';
 import {
   type BtTimings,
   type CaptureDevice,
@@ -24,8 +24,8 @@ import {
   type SourceChange,
   type TimingsQuery,
   edidProblem,
-} from '../capture/capture-device';
-import { DMT_1024X768_60, refreshRate } from '../capture/timings';
+} from '../../agent/capture/capture-device';
+import { DMT_1024X768_60, refreshRate } from '../../agent/capture/timings';
 
 export type FakeSignal = 'online' | 'no-signal' | 'no-sync' | 'out-of-range';
 
