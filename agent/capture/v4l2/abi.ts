@@ -24,22 +24,10 @@
  */
 import { AgentError } from '../../errors';
 import { type DataModel, type FieldLayout, type StructLayout, layOut } from './c-layout';
-import { V4L2_STRUCTS } from './c-structs';
+import { type StructName, V4L2_STRUCTS } from './c-structs';
 
 export type { FieldLayout, FieldType, StructLayout } from './c-layout';
-
-export type StructName =
-  | 'v4l2_capability'
-  | 'v4l2_input'
-  | 'v4l2_edid'
-  | 'v4l2_dv_timings'
-  | 'v4l2_format'
-  | 'v4l2_requestbuffers'
-  | 'v4l2_buffer'
-  | 'v4l2_event_subscription'
-  | 'v4l2_event'
-  | 'v4l2_control'
-  | 'pollfd';
+export type { StructName } from './c-structs';
 
 export type AbiName = 'lp64' | 'ilp32-time64';
 

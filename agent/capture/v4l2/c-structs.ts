@@ -10,7 +10,6 @@
  * members).
  */
 import { type CAggregate, array, field, member, packedStruct, struct, union } from './c-layout';
-import type { StructName } from './abi';
 
 /** `struct timeval` (<sys/time.h>): with 64-bit time, `suseconds_t` is 64-bit too. */
 const timeval = struct(field('tv_sec', 'time_t'), field('tv_usec', 'suseconds_t'));
@@ -69,7 +68,7 @@ const v4l2_event_ctrl = struct(
   ...['flags', 'minimum', 'maximum', 'step', 'default_value'].map((n) => member(n, '__s32')),
 );
 
-export const V4L2_STRUCTS: Readonly<Record<StructName, CAggregate>> = {
+export const V4L2_STRUCTS = {
   v4l2_capability: struct(
     field('driver', array('__u8', 16)),
     field('card', array('__u8', 32)),
@@ -145,4 +144,7 @@ export const V4L2_STRUCTS: Readonly<Record<StructName, CAggregate>> = {
   ),
   v4l2_control: struct(field('id', '__u32'), field('value', '__s32')),
   pollfd: struct(field('fd', 'int'), field('events', 'short'), field('revents', 'short')),
-};
+} as const satisfies Record<string, CAggregate>;
+
+/** Every structure the agent passes to the kernel, by its C name. */
+export type StructName = keyof typeof V4L2_STRUCTS;

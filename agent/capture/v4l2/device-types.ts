@@ -1,5 +1,7 @@
-/** What V4l2Device reads from the driver, as plain objects. */
-import type { BtTimings, SignalState } from '../capture-device';
+/**
+ * What V4l2Device reads from the driver, as plain objects, beyond the CaptureDevice types (format,
+ * timings query) it shares with every capture device.
+ */
 
 export interface Capability {
   driver: string;
@@ -17,17 +19,6 @@ export interface InputInfo {
   status: number;
   capabilities: number;
 }
-
-export interface PixFormat {
-  /** fourcc as text, e.g. `UYVY`, `RGB3`, `YUYV`, `MJPG`. */
-  pixelformat: string;
-  width: number;
-  height: number;
-  bytesperline: number;
-  sizeimage: number;
-}
-
-export type DvTimingsQuery = { state: 'online'; timings: BtTimings } | { state: Exclude<SignalState, 'online'> };
 
 export interface V4l2Event {
   type: number;

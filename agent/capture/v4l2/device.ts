@@ -15,24 +15,28 @@ import {
   fourccName,
 } from './constants';
 import { type IoctlName, type IoctlTable, ioctlNumbers } from './ioctl-numbers';
-import { type Libc, O_CLOEXEC, O_NONBLOCK, O_RDWR, systemLibc } from './libc';
+import { type Libc, O_CLOEXEC, O_NONBLOCK, O_RDWR, systemLibc } from '../../platform/libc';
 import { MappedBuffers } from './mapped-buffers';
 import { StructBuffer } from './struct-buffer';
 import type { BtTimings } from '../timings';
 import { decodeDvTimings, encodeDvTimings } from './dv-timings';
-import type { Capability, DequeuedBuffer, DvTimingsQuery, InputInfo, PixFormat, V4l2Event } from './device-types';
+import type { CaptureFormat, TimingsQuery } from '../capture-device';
+import type { Capability, DequeuedBuffer, InputInfo, V4l2Event } from './device-types';
 import { V4l2Error } from './v4l2-errors';
 
-export type { Capability, DequeuedBuffer, DvTimingsQuery, InputInfo, PixFormat, V4l2Event } from './device-types';
+export type { Capability, DequeuedBuffer, InputInfo, V4l2Event } from './device-types';
+
+/** The libc calls a V4L2 node needs. */
+export type V4l2Libc = Pick<Libc, 'open' | 'close' | 'ioctl' | 'mmap' | 'munmap' | 'pollAsync' | 'view' | 'addressOf'>;
 
 export interface V4l2DeviceDeps {
-  libc?: Libc;
+  libc?: V4l2Libc;
   abi?: Abi;
 }
 
 export class V4l2Device {
   private fd = -1;
-  private libcBound: Libc | undefined;
+  private libcBound: V4l2Libc | undefined;
   private buffersBound: MappedBuffers | undefined;
   private readonly abi: Abi;
   private readonly ioctls: IoctlTable;
@@ -43,7 +47,7 @@ export class V4l2Device {
     this.ioctls = ioctlNumbers(this.abi);
   }
 
-  private get libc(): Libc {
+  private get libc(): V4l2Libc {
     this.libcBound ??= this.deps.libc ?? systemLibc();
     return this.libcBound;
   }
@@ -174,7 +178,7 @@ export class V4l2Device {
   }
 
   /** What the source sends now; the signal conditions come back as states, not errors. */
-  queryDvTimings(): DvTimingsQuery {
+  queryDvTimings(): TimingsQuery {
     const s = this.struct('v4l2_dv_timings');
     try {
       this.call('VIDIOC_QUERY_DV_TIMINGS', s.bytes);
@@ -214,14 +218,14 @@ export class V4l2Device {
     };
   }
 
-  getFormat(): PixFormat {
+  getFormat(): CaptureFormat {
     const s = this.struct('v4l2_format').set('type', V4L2_BUF_TYPE_VIDEO_CAPTURE);
     this.call('VIDIOC_G_FMT', s.bytes);
     return readPixFormat(s);
   }
 
   /** Asks for a format; the driver adjusts what it cannot do, and the result says what it chose. */
-  setFormat(want: Partial<Pick<PixFormat, 'pixelformat' | 'width' | 'height'>>): PixFormat {
+  setFormat(want: Partial<Pick<CaptureFormat, 'pixelformat' | 'width' | 'height'>>): CaptureFormat {
     const current = this.getFormat();
     const s = this.struct('v4l2_format')
       .set('type', V4L2_BUF_TYPE_VIDEO_CAPTURE)
@@ -321,7 +325,7 @@ export class V4l2Device {
   }
 }
 
-function readPixFormat(s: StructBuffer): PixFormat {
+function readPixFormat(s: StructBuffer): CaptureFormat {
   return {
     pixelformat: fourccName(s.get('fmt.pix.pixelformat')),
     width: s.get('fmt.pix.width'),

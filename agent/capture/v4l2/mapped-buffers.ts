@@ -5,7 +5,7 @@
  * `bytesused` bytes (`copy`: 1024×768 UYVY = 1.5 MiB; a Pi 4 copies on the order of 1–2 GB/s).
  */
 import { AgentError } from '../../errors';
-import type { Libc, Pointer } from './libc';
+import { type Libc, MAP_SHARED, type Pointer, PROT_READ, PROT_WRITE } from '../../platform/libc';
 import { V4l2Error } from './v4l2-errors';
 
 interface Mapping {
@@ -17,14 +17,14 @@ interface Mapping {
 export class MappedBuffers {
   private readonly mappings: Mapping[] = [];
 
-  constructor(private readonly libc: Libc) {}
+  constructor(private readonly libc: Pick<Libc, 'mmap' | 'munmap' | 'view'>) {}
 
   get count(): number {
     return this.mappings.length;
   }
 
   map(fd: number, offset: number, length: number): void {
-    const r = this.libc.mmap(length, fd, offset);
+    const r = this.libc.mmap(length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
     if (!r.ok) throw new V4l2Error(r.errno, 'mmap');
     this.mappings.push({ pointer: r.pointer, length, view: this.libc.view(r.pointer, length) });
   }

@@ -20,7 +20,7 @@ import {
 } from '../capture-device';
 import { V4L2_BUF_FLAG_ERROR, V4L2_EVENT_SOURCE_CHANGE } from './constants';
 import { V4l2Device } from './device';
-import { POLLERR, POLLIN, POLLPRI } from './libc';
+import { POLLERR, POLLIN, POLLPRI } from '../../platform/libc';
 import type { BtTimings } from '../timings';
 import { V4l2Error } from './v4l2-errors';
 

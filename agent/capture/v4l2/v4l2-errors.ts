@@ -5,7 +5,7 @@
  * mapping in src/ustreamer/device.c): ENOLINK no signal, ENOLCK no sync, ERANGE out of range.
  * Callers switch on `SignalState`; everything else is an AgentError.
  */
-import { AgentError, type ErrorCode } from '../../errors';
+import { AgentError, type ErrorCode, codeOfErrno } from '../../errors';
 import type { SignalState } from '../capture-device';
 
 const ERRNO_STATES: Readonly<Record<string, Exclude<SignalState, 'online'>>> = {
@@ -23,18 +23,15 @@ export function signalStateOfErrno(errno: string): Exclude<SignalState, 'online'
   return ERRNO_STATES[errno];
 }
 
-const ERRNO_CODES: Readonly<Record<string, ErrorCode>> = {
-  EBUSY: 'busy',
+/**
+ * Where a capture node's errno means something else than in the agent-wide table (errors.ts): a
+ * missing node is an absent device, and the USB gadget's "host offline" errnos mean nothing of the
+ * kind here (EAGAIN is "nothing dequeued yet", which the caller handles before it gets here).
+ */
+const DEVICE_NODE_CODES: Readonly<Record<string, ErrorCode>> = {
   ENOENT: 'no-device',
-  ENODEV: 'no-device',
-  ENXIO: 'no-device',
-  EACCES: 'forbidden',
-  EPERM: 'forbidden',
-  EINVAL: 'bad-argument',
-  E2BIG: 'bad-argument',
-  ENOTTY: 'not-supported',
-  ENODATA: 'not-found',
-  ETIMEDOUT: 'timeout',
+  EAGAIN: 'io',
+  ESHUTDOWN: 'io',
 };
 
 /**
@@ -48,7 +45,7 @@ export class V4l2Error extends AgentError {
     readonly errno: string,
     readonly call: string,
   ) {
-    super(ERRNO_CODES[errno] ?? 'io', `${call}: ${errno}`);
+    super(DEVICE_NODE_CODES[errno] ?? codeOfErrno(errno), `${call}: ${errno}`);
     this.name = 'V4l2Error';
     this.state = signalStateOfErrno(errno);
   }

@@ -6,9 +6,9 @@
 import t from 'tap';
 import { ABIS, type Abi, type StructName } from '../../../agent/capture/v4l2/abi';
 import { V4L2_EVENT_SOURCE_CHANGE } from '../../../agent/capture/v4l2/constants';
-import { V4l2Device } from '../../../agent/capture/v4l2/device';
+import { V4l2Device, type V4l2Libc } from '../../../agent/capture/v4l2/device';
 import { ioctlNumbers } from '../../../agent/capture/v4l2/ioctl-numbers';
-import { type CallResult, type Libc, POLLIN } from '../../../agent/capture/v4l2/libc';
+import { type CallResult, POLLIN } from '../../../agent/platform/libc';
 import { StructBuffer } from '../../../agent/capture/v4l2/struct-buffer';
 import { DMT_1024X768_60, refreshRate } from '../../../agent/capture/timings';
 import { decodeDvTimings } from '../../../agent/capture/v4l2/dv-timings';
@@ -17,7 +17,7 @@ import { V4l2CaptureDevice } from '../../../agent/capture/v4l2/v4l2-capture';
 type Handler = (arg: Buffer, memory: Map<bigint, Buffer>) => CallResult;
 
 /** A libc whose ioctls are answered by handlers keyed by request name; it records every call. */
-class ScriptedLibc implements Libc {
+class ScriptedLibc implements V4l2Libc {
   readonly calls: { name: string; bytes: Buffer }[] = [];
   readonly memory = new Map<bigint, Buffer>(); // "addresses" handed out by addressOf
   readonly mappings = new Map<number, Uint8Array>();
@@ -46,7 +46,7 @@ class ScriptedLibc implements Libc {
     const handler = this.handlers[name];
     return handler ? handler(arg, this.memory) : { ok: false, errno: 'ENOTTY' };
   }
-  mmap(length: number, _fd: number, offset: number) {
+  mmap(length: number, _prot: number, _flags: number, _fd: number, offset: number) {
     const view = new Uint8Array(length);
     this.mappings.set(offset, view);
     return { ok: true as const, pointer: offset };
@@ -128,7 +128,10 @@ for (const abi of Object.values(ABIS)) {
 
   t.test(`${abi.name}: errno from QUERY_DV_TIMINGS becomes a signal state; others are AgentErrors`, async (t) => {
     let errno = 'ENOLINK';
-    const libc = new ScriptedLibc(abi, { VIDIOC_QUERY_DV_TIMINGS: () => ({ ok: false, errno }) });
+    const libc = new ScriptedLibc(abi, {
+      VIDIOC_QUERY_DV_TIMINGS: () => ({ ok: false, errno }),
+      VIDIOC_G_DV_TIMINGS: () => ({ ok: false, errno }),
+    });
     const device = new V4l2Device({ libc, abi });
     device.open('video0');
     const expected: Record<string, string> = {
@@ -148,6 +151,21 @@ for (const abi of Object.values(ABIS)) {
     t.throws(() => device.queryDvTimings(), { name: 'V4l2Error', code: 'bad-argument', errno: 'EINVAL' });
     errno = 'EIO';
     t.throws(() => device.queryDvTimings(), { code: 'io' });
+    // The agent-wide errno table, except where a device node means something else.
+    const codes: Record<string, string> = {
+      ENOENT: 'no-device',
+      EAGAIN: 'io',
+      ESHUTDOWN: 'io',
+      EACCES: 'forbidden',
+      E2BIG: 'bad-argument',
+      ENOTTY: 'not-supported',
+      ENODATA: 'not-found',
+      ETIMEDOUT: 'timeout',
+    };
+    for (const [e, code] of Object.entries(codes)) {
+      errno = e;
+      t.throws(() => device.getDvTimings(), { name: 'V4l2Error', code, errno: e }, `${e} → ${code}`);
+    }
   });
 
   t.test(`${abi.name}: events and buffers: ENOENT/EAGAIN mean "nothing yet"`, async (t) => {

@@ -1,5 +1,5 @@
 /**
- * The real koffi bindings on the host (no V4L2 device needed): errno comes back by name, ioctl on a
+ * The real koffi libc binding on the host (no V4L2 device needed): errno comes back by name, ioctl on a
  * non-V4L2 fd is ENOTTY → not-supported, mmap + view see a file's bytes, and poll() waits on a
  * worker thread while the event loop keeps running.
  */
@@ -9,7 +9,8 @@ import { promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { V4l2Device } from '../../../agent/capture/v4l2/device';
-import { errnoNameTable, O_NONBLOCK, O_RDWR, POLLIN, systemLibc } from '../../../agent/capture/v4l2/libc';
+import { errnoNameTable } from '../../../agent/platform/errno';
+import { MAP_SHARED, O_NONBLOCK, O_RDWR, POLLIN, PROT_READ, systemLibc } from '../../../agent/platform/libc';
 
 const libc = systemLibc();
 
@@ -43,12 +44,12 @@ t.test('mmap and view expose the mapped bytes; munmap releases them', async (t) 
   const fd = libc.open(file, O_RDWR);
   if (!fd.ok) throw new Error(fd.errno);
   t.teardown(() => libc.close(fd.value));
-  const m = libc.mmap(4096, fd.value, 0);
+  const m = libc.mmap(4096, PROT_READ, MAP_SHARED, fd.value, 0);
   if (!m.ok) throw new Error(m.errno);
   const copy = Buffer.from(libc.view(m.pointer, 4096).subarray(0, 100));
   t.ok(copy.equals(bytes.subarray(0, 100)), 'mapped bytes are the file bytes');
   t.same(libc.munmap(m.pointer, 4096), { ok: true, value: 0 });
-  t.same(libc.mmap(4096, 12345, 0), { ok: false, errno: 'EBADF' }, 'MAP_FAILED is detected');
+  t.same(libc.mmap(4096, PROT_READ, MAP_SHARED, 12345, 0), { ok: false, errno: 'EBADF' }, 'MAP_FAILED is detected');
 });
 
 t.test('poll waits on a worker thread: timers run while it waits, and it wakes on data', async (t) => {

@@ -1,32 +1,35 @@
 /**
- * The six libc calls V4L2 needs, bound in-process with koffi (no helper process, no native addon to
- * build). Failures come back as `{ ok: false, errno: 'EXXX' }` read from koffi's errno right after the
- * call (koffi saves errno of async calls on the worker thread and restores it for the callback:
- * koffi src/koffi/src/call.cc `AsyncCall::Complete`). The interface lets tests substitute a fake.
+ * The process's one binding to libc, made in-process with koffi (no helper process, no native
+ * addon to build): the calls Node does not offer — ioctl, mmap, poll on a worker thread, Unix
+ * datagram sockets, flock. Every call returns `{ ok: true, value }` or `{ ok: false, errno: 'EXXX' }`,
+ * the errno read from koffi right after the call (koffi saves errno of async calls on the worker
+ * thread and restores it for the callback: koffi src/koffi/src/call.cc `AsyncCall::Complete`) and
+ * named once by the table in errno.ts. Callers translate the name into their codes; they take the
+ * slice of `Libc` they use, so tests substitute a fake of that slice.
+ *
+ * koffi is loaded on the first `systemLibc()`, so importing this module never loads the addon.
  */
 import type * as KoffiModule from 'koffi' with { 'resolution-mode': 'import' };
-import { errnoNameTable } from '../../platform/errno';
-
-export { errnoNameTable };
-
-// koffi ships CommonJS (index.cjs) but declares its types as an ES module; we compile to CommonJS,
-// so load it with require and borrow the types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const koffi = require('koffi') as typeof KoffiModule;
+import { errnoNameTable } from './errno';
 
 export type Pointer = unknown;
 
 export type CallResult = { ok: true; value: number } | { ok: false; errno: string };
+export type MapResult = { ok: true; pointer: Pointer } | { ok: false; errno: string };
 
 export interface Libc {
   open(path: string, flags: number): CallResult;
   close(fd: number): CallResult;
-  /** `arg` is a Buffer holding the struct (or a C int). */
+  /** `ioctl(fd, request, arg)` with `arg` a Buffer holding the struct (or a C int) the request names. */
   ioctl(fd: number, request: number, arg: Buffer): CallResult;
-  mmap(length: number, fd: number, offset: number): { ok: true; pointer: Pointer } | { ok: false; errno: string };
+  mmap(length: number, prot: number, flags: number, fd: number, offset: number): MapResult;
   munmap(pointer: Pointer, length: number): CallResult;
   /** `poll()` on a worker thread so the event loop keeps running while it waits. */
   pollAsync(pollfds: Buffer, count: number, timeoutMs: number): Promise<CallResult>;
+  socket(domain: number, type: number, protocol: number): CallResult;
+  /** `sendto(fd, message, message.length, flags, address, address.length)`. */
+  sendto(fd: number, message: Buffer, flags: number, address: Buffer): CallResult;
+  flock(fd: number, operation: number): CallResult;
   /** The memory behind an mmap'd pointer as a Uint8Array (no copy; invalid after munmap). */
   view(pointer: Pointer, length: number): Uint8Array;
   /** The address of a Buffer's bytes, to store in a struct's pointer field. */
@@ -43,7 +46,6 @@ export const MAP_SHARED = 1;
 export const POLLIN = 0x001;
 export const POLLPRI = 0x002;
 export const POLLERR = 0x008;
-export const POLLHUP = 0x010;
 
 let bound: Libc | undefined;
 
@@ -54,13 +56,18 @@ export function systemLibc(): Libc {
 }
 
 function bindLibc(): Libc {
+  // koffi ships CommonJS (index.cjs) but declares its types as an ES module; we compile to
+  // CommonJS, so load it with require and borrow the types.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const koffi = require('koffi') as typeof KoffiModule;
   const lib = koffi.load('libc.so.6');
   const errnoNames = errnoNameTable(koffi.os.errno);
   const errnoName = (): string => {
     const n = koffi.errno();
     return errnoNames.get(n) ?? `errno ${n}`;
   };
-  const result = (value: number): CallResult => (value < 0 ? { ok: false, errno: errnoName() } : { ok: true, value });
+  const result = (value: number | bigint): CallResult =>
+    value < 0 ? { ok: false, errno: errnoName() } : { ok: true, value: Number(value) };
 
   const open = lib.func('int open(const char *path, int flags, ...)');
   const close = lib.func('int close(int fd)');
@@ -71,6 +78,9 @@ function bindLibc(): Libc {
   const mmap = lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)');
   const munmap = lib.func('int munmap(void *addr, size_t length)');
   const poll = lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
+  const socket = lib.func('int socket(int domain, int type, int protocol)');
+  const sendto = lib.func('intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)');
+  const flock = lib.func('int flock(int fd, int operation)');
   // MAP_FAILED is (void *)-1.
   const mapFailed = (1n << BigInt(8 * koffi.sizeof('void *'))) - 1n;
 
@@ -78,8 +88,8 @@ function bindLibc(): Libc {
     open: (path, flags) => result(open(path, flags, 'int', 0) as number),
     close: (fd) => result(close(fd) as number),
     ioctl: (fd, request, arg) => result(ioctl(fd, request, 'void *', arg) as number),
-    mmap: (length, fd, offset) => {
-      const pointer = mmap(null, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+    mmap: (length, prot, flags, fd, offset) => {
+      const pointer = mmap(null, length, prot, flags, fd, offset);
       if (pointer === null || koffi.address(pointer) === mapFailed) return { ok: false, errno: errnoName() };
       return { ok: true, pointer };
     },
@@ -91,6 +101,10 @@ function bindLibc(): Libc {
           else resolve(result(value));
         });
       }),
+    socket: (domain, type, protocol) => result(socket(domain, type, protocol) as number),
+    sendto: (fd, message, flags, address) =>
+      result(sendto(fd, message, message.length, flags, address, address.length) as number | bigint),
+    flock: (fd, operation) => result(flock(fd, operation) as number),
     view: (pointer, length) => new Uint8Array(koffi.view(pointer, length)),
     addressOf: (buffer) => koffi.address(buffer),
   };
