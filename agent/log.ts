@@ -12,7 +12,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 /** syslog priorities, as sd-daemon.h's SD_DEBUG "<7>", SD_INFO "<6>", SD_WARNING "<4>", SD_ERR "<3>". */
 const PRIORITY: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
 
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface LogRecord {
   level: LogLevel;
@@ -36,7 +36,7 @@ function formatValue(v: string | number | boolean | null | undefined): string {
   return /^[\w./:@+-]*$/.test(s) && s !== '' ? s : JSON.stringify(s);
 }
 
-export function formatRecord(r: LogRecord): string {
+function formatRecord(r: LogRecord): string {
   const fields = Object.entries(r.fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ` ${k}=${formatValue(v)}`)

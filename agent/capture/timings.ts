@@ -30,7 +30,7 @@ export interface BtTimings {
 }
 
 /** Total pixels per line and lines per frame, blanking included. */
-export function totalSize(t: BtTimings): { width: number; height: number } {
+function totalSize(t: BtTimings): { width: number; height: number } {
   const width = t.width + t.hfrontporch + t.hsync + t.hbackporch;
   const height = t.height + t.vfrontporch + t.vsync + t.vbackporch + t.ilVfrontporch + t.ilVsync + t.ilVbackporch;
   return { width, height };

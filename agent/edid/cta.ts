@@ -10,7 +10,7 @@ import { ProblemList, checkDetailedTiming } from './problems';
 
 export const CTA_EXTENSION_TAG = 0x02;
 
-export interface CtaDataBlock {
+interface CtaDataBlock {
   /** Byte offset of the block header within the extension. */
   offset: number;
   tag: number;

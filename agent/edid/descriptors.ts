@@ -9,10 +9,10 @@ import type { VideoTiming } from './timing';
 export const DESCRIPTOR_LENGTH = 18;
 
 export const TAG_SERIAL = 0xff;
-export const TAG_TEXT = 0xfe;
-export const TAG_RANGE_LIMITS = 0xfd;
+const TAG_TEXT = 0xfe;
+const TAG_RANGE_LIMITS = 0xfd;
 export const TAG_NAME = 0xfc;
-export const TAG_DUMMY = 0x10;
+const TAG_DUMMY = 0x10;
 
 export interface DetailedTiming {
   timing: VideoTiming;
@@ -82,7 +82,7 @@ export function decodeDetailedTiming(d: Uint8Array): DetailedTiming {
 }
 
 /** Field widths of a detailed timing; values beyond them cannot be encoded. */
-export const DTD_LIMITS = {
+const DTD_LIMITS = {
   pixelClockHz: 0xffff * 10_000,
   active: 0xfff,
   blank: 0xfff,
@@ -148,7 +148,7 @@ export function encodeDetailedTiming(t: VideoTiming, hImageMm: number, vImageMm:
 }
 
 /** Descriptor text: up to 13 bytes, ended by 0x0A when shorter, padded with spaces (E-EDID 3.10.3). */
-export function decodeDescriptorText(d: Uint8Array): string {
+function decodeDescriptorText(d: Uint8Array): string {
   let text = '';
   for (let i = 5; i < DESCRIPTOR_LENGTH; i++) {
     const c = d[i]!;
@@ -173,7 +173,7 @@ export function encodeTextDescriptor(tag: number, text: string): Uint8Array {
   return d;
 }
 
-export function decodeRangeLimits(d: Uint8Array): RangeLimits {
+function decodeRangeLimits(d: Uint8Array): RangeLimits {
   // E-EDID 1.4 byte 4: bits 1-0 and 3-2 add 255 to the vertical / horizontal max (and min) rates.
   const offsets = d[4]!;
   const vMaxAdd = offsets & 0x02 ? 255 : 0;

@@ -29,9 +29,9 @@ import { findDmt } from './dmt';
 import { DESCRIPTOR_OFFSETS, EDID_HEADER, establishedTimingBit } from './parse';
 import { type ModeRequest, type VideoTiming, lineRateHz, refreshHz } from './timing';
 
-export type TimingSource = 'dmt' | 'cvt' | 'cvt-rb';
+type TimingSource = 'dmt' | 'cvt' | 'cvt-rb';
 
-export interface ChosenTiming {
+interface ChosenTiming {
   timing: VideoTiming;
   source: TimingSource;
   dmtId?: number;
@@ -60,8 +60,8 @@ export interface GeneratedEdid extends ChosenTiming {
   bytes: Uint8Array;
 }
 
-export const DEFAULT_MONITOR_NAME = 'PiKVM Agent';
-export const DEFAULT_YEAR = 2025;
+const DEFAULT_MONITOR_NAME = 'PiKVM Agent';
+const DEFAULT_YEAR = 2025;
 const DEFAULT_MANUFACTURER = 'LNX';
 /** Physical size reported: 0.28 mm pixel pitch, a typical desktop monitor. */
 const PIXEL_PITCH_MM = 0.28;
@@ -80,7 +80,7 @@ function badArgument(message: string): AgentError {
 }
 
 /** DMT when the standard defines W×H at that nominal refresh, otherwise CVT. */
-export function chooseTiming(request: ModeRequest): ChosenTiming {
+function chooseTiming(request: ModeRequest): ChosenTiming {
   const dmt = findDmt(request.width, request.height, request.refreshHz, request.reducedBlanking);
   if (dmt) return { timing: dmt.timing, source: 'dmt', dmtId: dmt.id };
   const timing = cvtTiming(request.width, request.height, request.refreshHz, { reducedBlanking: request.reducedBlanking });

@@ -1,10 +1,12 @@
-/** The EDID library: parse/validate, fix checksums, generate for W×H@Hz, read/write files. */
-export { BLOCK_SIZE, checksumOk, expectedChecksum, fixChecksums, type ChecksumFix } from './checksum';
-export { parseEdid, validateEdid, type ParsedEdid, type BaseBlock, type ExtensionBlock } from './parse';
-export { type EdidProblem, formatProblem, hasErrors } from './problems';
-export { makeEdid, chooseTiming, type EdidMakeOptions, type GeneratedEdid, type TimingSource } from './generate';
+/**
+ * The EDID library: parse/validate, fix checksums, generate for W×H@Hz, read/write files. This
+ * index is what the rest of the agent uses; the library's own modules export more (tests and the
+ * `edid` command import them directly).
+ */
+export { parseEdid, validateEdid } from './parse';
+export { formatProblem } from './problems';
+export { makeEdid } from './generate';
 export { cvtTiming } from './cvt';
-export { DMT_MODES, findDmt, type DmtMode } from './dmt';
-export { readEdidFile, toHexText, encodeEdidFile, type EdidFileFormat, type ReadEdid } from './hexfile';
-export { summarizeEdid } from './summary';
-export { type VideoTiming, type ModeRequest, refreshHz, lineRateHz, describeTiming, modeName, matchesRequest } from './timing';
+export { findDmt } from './dmt';
+export { readEdidFile, toHexText } from './hexfile';
+export type { VideoTiming } from './timing';

@@ -13,22 +13,22 @@ import { lineRateHz, refreshHz } from './timing';
 export const EDID_HEADER = Uint8Array.of(0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00);
 /** Byte offsets of the four 18-byte descriptors in the base block. */
 export const DESCRIPTOR_OFFSETS = [0x36, 0x48, 0x5a, 0x6c] as const;
-export const EXTENSION_COUNT_OFFSET = 0x7e;
+const EXTENSION_COUNT_OFFSET = 0x7e;
 
-export interface Chromaticity {
+interface Chromaticity {
   red: [number, number];
   green: [number, number];
   blue: [number, number];
   white: [number, number];
 }
 
-export interface StandardTiming {
+interface StandardTiming {
   width: number;
   height: number;
   refreshHz: number;
 }
 
-export interface BaseBlock {
+interface BaseBlock {
   manufacturer: string;
   productCode: number;
   serialNumber: number;
@@ -53,7 +53,7 @@ export interface BaseBlock {
   extensionCount: number;
 }
 
-export interface ExtensionBlock {
+interface ExtensionBlock {
   block: number;
   tag: number;
   name: string;
@@ -98,7 +98,7 @@ export function establishedTimingBit(name: string): { offset: number; mask: numb
 }
 
 /** Three 5-bit letters, 'A' = 1 (E-EDID 3.4.1); bit 15 must be 0. */
-export function decodeManufacturer(hi: number, lo: number): string {
+function decodeManufacturer(hi: number, lo: number): string {
   const raw = (hi << 8) | lo;
   return [10, 5, 0].map((s) => String.fromCharCode(0x40 + ((raw >> s) & 0x1f))).join('');
 }

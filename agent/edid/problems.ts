@@ -5,7 +5,7 @@
  */
 import type { DetailedTiming } from './descriptors';
 
-export type ProblemSeverity = 'error' | 'warning';
+type ProblemSeverity = 'error' | 'warning';
 
 export interface EdidProblem {
   severity: ProblemSeverity;

@@ -33,14 +33,6 @@ export function vTotal(t: VideoTiming): number {
   return t.vActive + t.vFrontPorch + t.vSync + t.vBackPorch;
 }
 
-export function hBlank(t: VideoTiming): number {
-  return hTotal(t) - t.hActive;
-}
-
-export function vBlank(t: VideoTiming): number {
-  return vTotal(t) - t.vActive;
-}
-
 /** Line rate in Hz. */
 export function lineRateHz(t: VideoTiming): number {
   const total = hTotal(t);
@@ -54,7 +46,7 @@ export function refreshHz(t: VideoTiming): number {
 }
 
 /** `1024x768@60.00` — the mode as people name it. */
-export function modeName(t: VideoTiming): string {
+function modeName(t: VideoTiming): string {
   return `${t.hActive}x${t.vActive}${t.interlaced ? 'i' : ''}@${refreshHz(t).toFixed(2)}`;
 }
 

@@ -20,7 +20,7 @@ import { systemLibc } from './libc';
 export const LOCK_FILE_NAME = 'agent.lock';
 
 /** The outcome of one non-blocking exclusive lock attempt on a descriptor. */
-export type LockAttempt = 'locked' | 'held-elsewhere';
+type LockAttempt = 'locked' | 'held-elsewhere';
 
 /** flock(fd, LOCK_EX | LOCK_NB); throws an ErrnoError for anything but "held elsewhere". */
 export type TryLock = (fd: number) => LockAttempt;
@@ -30,7 +30,7 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 
 /** The real flock(2) (libc is bound on first use, so importing this module never loads the native addon). */
-export const systemTryLock: TryLock = (fd) => {
+const systemTryLock: TryLock = (fd) => {
   const r = systemLibc().flock(fd, LOCK_EX | LOCK_NB);
   if (r.ok) return 'locked';
   if (r.errno === 'EAGAIN') return 'held-elsewhere'; // EWOULDBLOCK, the same number on Linux

@@ -15,7 +15,7 @@ import { errnoNameTable } from './errno';
 export type Pointer = unknown;
 
 export type CallResult = { ok: true; value: number } | { ok: false; errno: string };
-export type MapResult = { ok: true; pointer: Pointer } | { ok: false; errno: string };
+type MapResult = { ok: true; pointer: Pointer } | { ok: false; errno: string };
 
 export interface Libc {
   open(path: string, flags: number): CallResult;

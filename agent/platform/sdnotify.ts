@@ -16,7 +16,7 @@ export interface NotifyTransport {
   send(message: string): void;
   close(): void;
 }
-export type NotifyTransportOpener = (address: string) => NotifyTransport;
+type NotifyTransportOpener = (address: string) => NotifyTransport;
 
 // Linux ABI constants, identical on x86-64, armv7h and aarch64 (not on MIPS/SPARC, which PiKVM is not):
 // AF_UNIX and SOCK_DGRAM from include/linux/socket.h and include/linux/net.h, SOCK_CLOEXEC =

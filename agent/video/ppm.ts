@@ -10,7 +10,7 @@
  */
 import type { RgbImage } from './convert';
 
-export const PPM_MAXVAL = 255;
+const PPM_MAXVAL = 255;
 
 export function ppmHeader(width: number, height: number): Buffer {
   return Buffer.from(`P6\n${width} ${height}\n${PPM_MAXVAL}\n`, 'latin1');

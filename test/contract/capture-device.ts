@@ -41,7 +41,7 @@ export const CEA_1280X720_60: Readonly<BtTimings> = Object.freeze({
 });
 
 /** The fields a receiver must keep exactly (it may add flags or standards of its own preset). */
-export function geometry(t: BtTimings): Partial<BtTimings> {
+function geometry(t: BtTimings): Partial<BtTimings> {
   const { standards: _s, flags: _f, ...rest } = t;
   return rest;
 }

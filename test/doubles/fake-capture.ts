@@ -33,7 +33,7 @@ export type FakeSignal = 'online' | 'no-signal' | 'no-sync' | 'out-of-range';
 const BYTES_PER_PIXEL: Readonly<Record<string, number>> = { UYVY: 2, YUYV: 2, RGB3: 3 };
 
 /** A minimal valid EDID base block (header, version 1.4, checksum), 128 bytes. */
-export function minimalEdidBlock(): Buffer {
+function minimalEdidBlock(): Buffer {
   const block = Buffer.alloc(128);
   Buffer.from([0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]).copy(block, 0);
   block[18] = 1; // EDID version 1

@@ -4,11 +4,9 @@
  * show as gaps. Tests drive it through signal loss and mode changes; it never ships.
  */
 import type { OfflineReason } from '../../agent/video/frame';
-import { PacedSource, type PacedSourceOptions } from '../../agent/video/sources/paced-source';
+import { PacedSource } from '../../agent/video/sources/paced-source';
 import { createCanvas, drawText, fillRect, textWidth, GLYPH_HEIGHT, type Rgb, type RgbCanvas } from '../../agent/video/font';
 import { fittingScale } from '../../agent/video/sources/pattern';
-
-export type SyntheticSourceOptions = PacedSourceOptions;
 
 export class SyntheticSource extends PacedSource {
   private background: Buffer | undefined;

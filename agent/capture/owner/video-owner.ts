@@ -36,7 +36,7 @@ export interface VideoOwnerDeps {
 }
 
 /** The timings part of `status`. */
-export interface TimingsSummary {
+interface TimingsSummary {
   width: number;
   height: number;
   /** frames per second, two decimals, as v4l2-ctl prints it */

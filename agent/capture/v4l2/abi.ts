@@ -26,7 +26,7 @@ import { AgentError } from '../../errors';
 import { type DataModel, type FieldLayout, type StructLayout, layOut } from './c-layout';
 import { type StructName, V4L2_STRUCTS } from './c-structs';
 
-export type { FieldLayout, FieldType, StructLayout } from './c-layout';
+export type { FieldLayout } from './c-layout';
 export type { StructName } from './c-structs';
 
 export type AbiName = 'lp64' | 'ilp32-time64';

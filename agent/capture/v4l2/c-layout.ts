@@ -10,7 +10,7 @@
  */
 
 /** How a field is read from / written to the struct's Buffer (little-endian on all our ABIs). */
-export type FieldType = 'u8' | 's16' | 'u16' | 'u32' | 's32' | 'u64' | 's64' | 'ptr' | 'bytes';
+type FieldType = 'u8' | 's16' | 'u16' | 'u32' | 's32' | 'u64' | 's64' | 'ptr' | 'bytes';
 
 export interface FieldLayout {
   offset: number;

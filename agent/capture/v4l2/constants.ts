@@ -3,18 +3,11 @@
 export const V4L2_BUF_TYPE_VIDEO_CAPTURE = 1;
 export const V4L2_MEMORY_MMAP = 1;
 export const V4L2_FIELD_ANY = 0;
-export const V4L2_FIELD_NONE = 1;
 export const V4L2_BUF_FLAG_ERROR = 0x40;
 
-export const V4L2_CAP_VIDEO_CAPTURE = 0x1;
-export const V4L2_CAP_STREAMING = 0x04000000;
-export const V4L2_CAP_DEVICE_CAPS = 0x80000000;
 
 export const V4L2_IN_CAP_DV_TIMINGS = 0x2;
-export const V4L2_IN_ST_NO_SIGNAL = 0x2;
-
 export const V4L2_EVENT_SOURCE_CHANGE = 5;
-export const V4L2_EVENT_SRC_CH_RESOLUTION = 0x1;
 
 /** `v4l2_fourcc(a, b, c, d)`: four ASCII characters, little-endian. */
 export function fourcc(code: string): number {

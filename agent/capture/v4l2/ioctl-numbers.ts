@@ -13,7 +13,7 @@ const IOC_WRITE = 1;
 const IOC_READ = 2;
 const IOC_SIZEMASK = (1 << 14) - 1;
 
-export function ioc(dir: number, type: number, nr: number, size: number): number {
+function ioc(dir: number, type: number, nr: number, size: number): number {
   if (size > IOC_SIZEMASK) throw new RangeError(`ioctl argument size ${size} does not fit in 14 bits`);
   // `>>> 0` keeps the result an unsigned 32-bit number (direction bit 31 is set for _IOR/_IOWR).
   return ((dir << 30) | (size << 16) | (type << 8) | nr) >>> 0;
@@ -53,7 +53,7 @@ interface IoctlSpec {
 }
 
 /** From include/uapi/linux/videodev2.h (`#define VIDIOC_… _IO…('V', nr, type)`). */
-export const IOCTL_SPECS: Readonly<Record<IoctlName, IoctlSpec>> = {
+const IOCTL_SPECS: Readonly<Record<IoctlName, IoctlSpec>> = {
   VIDIOC_QUERYCAP: { dir: 'R', nr: 0, arg: 'v4l2_capability' },
   VIDIOC_G_FMT: { dir: 'WR', nr: 4, arg: 'v4l2_format' },
   VIDIOC_S_FMT: { dir: 'WR', nr: 5, arg: 'v4l2_format' },

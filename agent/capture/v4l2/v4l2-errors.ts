@@ -19,7 +19,7 @@ const ERRNO_STATES: Readonly<Record<string, Exclude<SignalState, 'online'>>> = {
 };
 
 /** The signal state an errno name stands for, or undefined when it is not a signal condition. */
-export function signalStateOfErrno(errno: string): Exclude<SignalState, 'online'> | undefined {
+function signalStateOfErrno(errno: string): Exclude<SignalState, 'online'> | undefined {
   return ERRNO_STATES[errno];
 }
 
@@ -49,11 +49,4 @@ export class V4l2Error extends AgentError {
     this.name = 'V4l2Error';
     this.state = signalStateOfErrno(errno);
   }
-}
-
-/** The signal state carried by any error (V4L2 or an errno-shaped error from a fake). */
-export function signalStateOf(e: unknown): Exclude<SignalState, 'online'> | undefined {
-  if (e instanceof V4l2Error) return e.state;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? signalStateOfErrno(code) : undefined;
 }

@@ -44,7 +44,7 @@ export const queryAndApply: Negotiate = async (device) => {
 };
 
 /** Timings that only carry a size (no blanking, no clock: the device has no DV timings). */
-export function timingsOfFormat(format: CaptureFormat): BtTimings {
+function timingsOfFormat(format: CaptureFormat): BtTimings {
   return { ...ZERO_TIMINGS, width: format.width, height: format.height };
 }
 

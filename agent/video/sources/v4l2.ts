@@ -32,7 +32,7 @@ import { ConversionPacer } from './conversion-pacer';
 import { SignalledSource, type SignalledSourceOptions } from './signalled-source';
 import { type BeforeNegotiate, type Negotiate, chooseFormat, queryAndApply } from './v4l2-negotiate';
 
-export { type BeforeNegotiate, type Negotiate, queryAndApply, timingsOfFormat } from './v4l2-negotiate';
+export { type BeforeNegotiate, type Negotiate, queryAndApply } from './v4l2-negotiate';
 
 export interface V4l2FrameSourceOptions extends SignalledSourceOptions {
   /** RGB24 arrives with red and blue exchanged (config `video.swap_rb`). */
