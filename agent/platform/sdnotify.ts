@@ -51,7 +51,7 @@ export function notifySocketAddress(address: string): Buffer {
 }
 
 /** The libc calls a notification socket needs. */
-export type NotifyLibc = Pick<Libc, 'socket' | 'sendto' | 'close'>;
+type NotifyLibc = Pick<Libc, 'socket' | 'sendto' | 'close'>;
 
 /**
  * The real transport: one AF_UNIX datagram socket, closed by `close()`. libc is bound on first
