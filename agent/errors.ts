@@ -50,11 +50,18 @@ const ERRNO_CODES: Record<string, ErrorCode> = {
   EAGAIN: 'host-offline',
   ETIMEDOUT: 'timeout',
   EINVAL: 'bad-argument',
+  E2BIG: 'bad-argument',
+  ENODATA: 'not-found',
   ENOTSUP: 'not-supported',
   EOPNOTSUPP: 'not-supported',
   ENOTTY: 'not-supported',
   EADDRINUSE: 'busy',
 };
+
+/** Our code for an errno name (`io` for any not listed). */
+export function codeOfErrno(errno: string): ErrorCode {
+  return ERRNO_CODES[errno] ?? 'io';
+}
 
 /** The errno name of a Node system error, or undefined. */
 export function errnoOf(e: unknown): string | undefined {
@@ -66,7 +73,7 @@ export function errnoOf(e: unknown): string | undefined {
 export function fromErrno(e: unknown, what: string): AgentError {
   if (e instanceof AgentError) return e;
   const errno = errnoOf(e);
-  const code = (errno && ERRNO_CODES[errno]) || 'io';
+  const code = errno === undefined ? 'io' : codeOfErrno(errno);
   const detail = e instanceof Error ? e.message : String(e);
   return new AgentError(code, `${what}: ${errno ?? detail}`, e);
 }
@@ -84,7 +91,7 @@ export function fromErrnoWorded(e: unknown, what: string): AgentError {
   systemWording ??= new Map([...getSystemErrorMap().values()]);
   const wording = systemWording.get(errno);
   if (wording === undefined) return fromErrno(e, what);
-  return new AgentError(ERRNO_CODES[errno] ?? 'io', `${what}: ${wording} (${errno})`, e);
+  return new AgentError(codeOfErrno(errno), `${what}: ${wording} (${errno})`, e);
 }
 
 /** The same error with more context in front: `control.socket` + `/run/x.sock: …`. */

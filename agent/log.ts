@@ -1,11 +1,18 @@
 /**
  * Minimal structured logger: one line per event, `LEVEL component: message key=value…`, to stderr
  * (journald adds the time stamp). Components get a child logger; tests pass a recording sink.
+ * When stderr is journald's stream, each line starts with its syslog priority `<N>`, which journald
+ * strips and stores as PRIORITY= (systemd.exec(5) SyslogLevelPrefix=, on by default), so
+ * `journalctl -p warning` and the colouring work.
  */
+import { fstatSync } from 'node:fs';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** syslog priorities, as sd-daemon.h's SD_DEBUG "<7>", SD_INFO "<6>", SD_WARNING "<4>", SD_ERR "<3>". */
+const PRIORITY: Record<LogLevel, number> = { debug: 7, info: 6, warn: 4, error: 3 };
 
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export interface LogRecord {
   level: LogLevel;
@@ -29,7 +36,7 @@ function formatValue(v: string | number | boolean | null | undefined): string {
   return /^[\w./:@+-]*$/.test(s) && s !== '' ? s : JSON.stringify(s);
 }
 
-export function formatRecord(r: LogRecord): string {
+function formatRecord(r: LogRecord): string {
   const fields = Object.entries(r.fields)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ` ${k}=${formatValue(v)}`)
@@ -37,8 +44,42 @@ export function formatRecord(r: LogRecord): string {
   return `${r.level.toUpperCase()} ${r.component}: ${r.message}${fields}`;
 }
 
+/** The record as journald's stream reads it: `<N>` syslog priority, then the line. */
+export function formatJournalRecord(r: LogRecord): string {
+  return `<${PRIORITY[r.level]}>${formatRecord(r)}`;
+}
+
+/**
+ * True when `fd` is the stream systemd connected to journald: it sets `JOURNAL_STREAM` to that
+ * stream's `<device>:<inode>` (systemd.exec(5)), and the variable is inherited by children whose
+ * stderr may be a terminal or a pipe, so the descriptor itself must match.
+ */
+export function isJournalStream(journalStream: string | undefined, fd: number): boolean {
+  if (!journalStream) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return journalStream === `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+}
+
+/** A sink writing one line per record to `fd` (stderr), `<N>`-prefixed when it is journald's stream. */
+export function stderrSinkFor(
+  env: NodeJS.ProcessEnv,
+  fd = 2,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): LogSink {
+  const format = isJournalStream(env.JOURNAL_STREAM, fd) ? formatJournalRecord : formatRecord;
+  return (r) => write(format(r) + '\n');
+}
+
+let processSink: LogSink | undefined;
+
+/** The process's stderr sink (whether stderr is the journal is decided on the first record). */
 export const stderrSink: LogSink = (r) => {
-  process.stderr.write(formatRecord(r) + '\n');
+  processSink ??= stderrSinkFor(process.env);
+  processSink(r);
 };
 
 export function createLogger(component: string, sink: LogSink = stderrSink, level: LogLevel = 'info'): Logger {

@@ -1,6 +1,6 @@
 /**
  * What one wake-up of the capture loop costs on a real device compared with the bench's fake one:
- * the V4L2 source waits for a frame with poll(2) on a koffi worker thread (agent/video/v4l2/libc.ts
+ * the V4L2 source waits for a frame with poll(2) on a koffi worker thread (agent/platform/libc.ts
  * `pollAsync`), the fake capture device with a timer. Here a timerfd firing at 60 Hz stands in for
  * the capture node becoming readable; each wake-up polls it on a worker thread, then reads it (the
  * ioctl pair DQBUF + QBUF of a real frame is two more synchronous koffi calls, timed alongside).
@@ -8,7 +8,7 @@
  * Run: `npm run build && node dist/bench/device-wake.js [seconds=10]`.
  */
 import type * as KoffiModule from 'koffi' with { 'resolution-mode': 'import' };
-import { POLLIN, systemLibc } from '../agent/video/v4l2/libc';
+import { POLLIN, systemLibc } from '../agent/platform/libc';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const koffi = require('koffi') as typeof KoffiModule;

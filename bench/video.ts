@@ -30,7 +30,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createHttpApp } from '../agent/http/app';
 import { convertRawToRgb24 } from '../agent/video/convert';
-import { FakeCaptureDevice } from '../agent/video/fake-capture';
+import { FakeCaptureDevice } from '../test/doubles/fake-capture';
 import { FrameHub } from '../agent/video/frame-hub';
 import { V4l2FrameSource } from '../agent/video/sources/v4l2';
 
@@ -64,7 +64,7 @@ const RING = Array.from({ length: 4 }, (_, k) => {
 
 /**
  * Our capture path: the real V4L2 frame source over the fake capture device, which fills a ring of
- * 4 buffers at 60 Hz as a vb2 driver does (agent/video/fake-capture.ts). The difference from a
+ * 4 buffers at 60 Hz as a vb2 driver does (test/doubles/fake-capture.ts). The difference from a
  * real device: a wait for a frame is a timer here and a poll(2) on a koffi worker thread there.
  */
 async function captureSource(): Promise<{ source: V4l2FrameSource; device: FakeCaptureDevice }> {

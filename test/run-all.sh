@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test tier (unit + integration, kernel in QEMU, end to end with os-autoinst) in order,
+# Runs every test tier (unused exports, unit + integration, kernel in QEMU, end to end with os-autoinst) in order,
 # each even when an earlier one failed, and ends with one summary line of assertion counts.
 # `npm test` builds first and then runs this.
 set -uo pipefail
@@ -21,6 +21,13 @@ tap_counts() {
 guest_counts() {
   tier_pass=$(sed -n '/^=== guest TAP/,/^=== end of guest TAP/p' "$1" | grep -acE '^\s*ok [0-9]')
   tier_fail=$(sed -n '/^=== guest TAP/,/^=== end of guest TAP/p' "$1" | grep -acE '^\s*not ok [0-9]')
+}
+
+# Counts from knip's compact report: each "file: symbols" line is one failure; a clean run prints
+# nothing and is one pass.
+knip_counts() {
+  tier_fail=$(grep -acE '^(agent|test|bench)/[^:]*: ' "$1")
+  if ! grep -aq '[^[:space:]]' "$1"; then tier_pass=1; fi
 }
 
 tier() {
@@ -45,6 +52,7 @@ tier() {
   rm -f "$log"
 }
 
+tier unused-exports knip_counts npx knip --reporter compact
 tier unit+integration tap_counts npx tap
 tier kernel guest_counts bash test/kernel/run.sh
 tier e2e tap_counts npx tap --timeout=900 test/e2e/e2e.test.ts

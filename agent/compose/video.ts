@@ -14,11 +14,11 @@ import type { Paths } from '../platform/paths';
 import type { SimulatedPikvm } from '../sim/pikvm';
 import { SimVideoPort } from '../sim/video-port';
 import type { FrameSource } from '../video/frame';
-import { VideoOwner, type VideoOwnerStatus } from '../video/owner/video-owner';
+import { VideoOwner, type VideoOwnerStatus } from '../capture/owner/video-owner';
 import { SimulatedHdmiSource } from '../sim/hdmi-source';
 import { UstreamerSource } from '../video/sources/ustreamer';
 import { V4l2FrameSource } from '../video/sources/v4l2';
-import { V4l2CaptureDevice } from '../video/v4l2/v4l2-capture';
+import { V4l2CaptureDevice } from '../capture/v4l2/v4l2-capture';
 
 /** The capture side in `status`: the owned V4L2 device, ustreamer's socket, or the simulator's EDID. */
 export type VideoDeviceStatus = VideoOwnerStatus | { ustreamer: string } | { edid: string | null };

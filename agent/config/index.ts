@@ -5,7 +5,6 @@
  * formatting (resolve.ts).
  */
 export { ConfigError } from './errors';
-export { DROP_IN_DIR, loadConfig, type LoadConfigOptions } from './load';
-export { formatConfig, valueAt } from './resolve';
-export { AgentConfig, SCHEMA } from './schema';
-export { ENV_PREFIX, FLAG_KEYS, NON_CONFIG_ENV, OVERRIDE_SOURCE } from './sources';
+export { loadConfig } from './load';
+export { formatConfig } from './resolve';
+export { AgentConfig } from './schema';

@@ -14,7 +14,7 @@ import type { AgentConfig } from './schema';
 import { settingsFromEnv, settingsFromOverrides, settingsFromYaml } from './sources';
 
 /** Name of the drop-in directory next to the main file. */
-export const DROP_IN_DIR = 'agent.d';
+const DROP_IN_DIR = 'agent.d';
 
 export interface LoadConfigOptions {
   /** The main file; DEFAULT_CONFIG_FILE when not given. */

@@ -59,7 +59,7 @@ export interface LeasePort {
 
 /**
  * The capture device's timings and EDID (absent while no video source offers them). Timings are
- * the DV timings of `video/v4l2/timings.ts`; a missing signal is a state, not an error.
+ * the DV timings of `capture/timings.ts`; a missing signal is a state, not an error.
  */
 export interface VideoPort {
   /** The timings in use (VIDIOC_G_DV_TIMINGS). */

@@ -23,7 +23,7 @@ import { isInside } from '../platform/inside';
 import { parseTemplate } from './template';
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const TEMPLATE_SUFFIX = '.cfg';
+const TEMPLATE_SUFFIX = '.cfg';
 
 /** Bounds of templates and uploads (`kickstart.max_template_bytes`, `max_uploads`, `max_upload_bytes`). */
 export interface KickstartLimits {
@@ -55,7 +55,7 @@ interface UploadUsage {
   bytes: number;
 }
 
-export function validateTemplateName(name: string): void {
+function validateTemplateName(name: string): void {
   if (typeof name !== 'string' || !TEMPLATE_NAME.test(name)) {
     throw new AgentError('bad-argument', `not a template name (letters, digits, _ and -, at most 64): ${JSON.stringify(String(name).slice(0, 80))}`);
   }

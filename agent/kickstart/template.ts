@@ -12,8 +12,6 @@
  */
 import { AgentError } from '../errors';
 
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export class TemplateSyntaxError extends AgentError {
   constructor(
     readonly line: number,

@@ -5,7 +5,7 @@
  *
  * flock(2), not a pid file: the lock belongs to the open file description, so the kernel drops it
  * when the holder exits in any way, `kill -9` and OOM kills included; there is no stale state to
- * judge. Node has no flock, so it is called through koffi on the descriptor Node opened (libuv opens
+ * judge. Node has no flock, so it is called through libc.ts on the descriptor Node opened (libuv opens
  * every file O_CLOEXEC, so helpers the agent spawns — systemctl — never inherit the lock). The
  * holder writes its pid into the file after locking, for the message a second instance prints; the
  * pid is information only, never what decides. The file is never removed: unlinking a lock file
@@ -14,12 +14,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError, fromErrnoWorded } from '../errors';
-import { errnoError, errnoNameTable } from './errno';
+import { errnoError } from './errno';
+import { systemLibc } from './libc';
 
 export const LOCK_FILE_NAME = 'agent.lock';
 
 /** The outcome of one non-blocking exclusive lock attempt on a descriptor. */
-export type LockAttempt = 'locked' | 'held-elsewhere';
+type LockAttempt = 'locked' | 'held-elsewhere';
 
 /** flock(fd, LOCK_EX | LOCK_NB); throws an ErrnoError for anything but "held elsewhere". */
 export type TryLock = (fd: number) => LockAttempt;
@@ -28,21 +29,12 @@ export type TryLock = (fd: number) => LockAttempt;
 const LOCK_EX = 2;
 const LOCK_NB = 4;
 
-let flock: ((fd: number, operation: number) => number) | undefined;
-let errnoName: (() => string) | undefined;
-
-/** The real flock(2), bound on first use so that importing this module never loads the native addon. */
-export const systemTryLock: TryLock = (fd) => {
-  if (!flock || !errnoName) {
-    const koffi = require('koffi') as typeof import('koffi', { with: { 'resolution-mode': 'require' } });
-    const names = errnoNameTable(koffi.os.errno);
-    flock = koffi.load('libc.so.6').func('int flock(int fd, int operation)');
-    errnoName = () => names.get(koffi.errno()) ?? `errno ${koffi.errno()}`;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) === 0) return 'locked';
-  const errno = errnoName();
-  if (errno === 'EAGAIN') return 'held-elsewhere'; // EWOULDBLOCK, the same number on Linux
-  throw errnoError(errno, 'flock');
+/** The real flock(2) (libc is bound on first use, so importing this module never loads the native addon). */
+const systemTryLock: TryLock = (fd) => {
+  const r = systemLibc().flock(fd, LOCK_EX | LOCK_NB);
+  if (r.ok) return 'locked';
+  if (r.errno === 'EAGAIN') return 'held-elsewhere'; // EWOULDBLOCK, the same number on Linux
+  throw errnoError(r.errno, 'flock');
 };
 
 export class InstanceLock {

@@ -1,21 +1,22 @@
 /**
  * systemd service notification (sd_notify(3)) without a helper process: readiness, watchdog
  * keep-alives, status text and stopping are datagrams `VAR=value\n…` sent to the socket named by
- * `$NOTIFY_SOCKET`. Node has no Unix datagram sockets, so the socket is made with libc through
- * koffi (socket(AF_UNIX, SOCK_DGRAM) + sendto), once per service lifetime rather than a process
+ * `$NOTIFY_SOCKET`. Node has no Unix datagram sockets, so the socket is made with libc (libc.ts:
+ * socket(AF_UNIX, SOCK_DGRAM) + sendto), once per service lifetime rather than a process
  * per ping. Without `$NOTIFY_SOCKET` (not started by systemd, or Type≠notify) everything is a no-op.
  */
 import { endianness } from 'node:os';
 import { AgentError, describe, fromErrno } from '../errors';
 import { Logger } from '../log';
 import { errnoError } from './errno';
+import { type Libc, systemLibc } from './libc';
 
 /** One datagram per call; throws AgentError when the kernel refuses it. */
 export interface NotifyTransport {
   send(message: string): void;
   close(): void;
 }
-export type NotifyTransportOpener = (address: string) => NotifyTransport;
+type NotifyTransportOpener = (address: string) => NotifyTransport;
 
 // Linux ABI constants, identical on x86-64, armv7h and aarch64 (not on MIPS/SPARC, which PiKVM is not):
 // AF_UNIX and SOCK_DGRAM from include/linux/socket.h and include/linux/net.h, SOCK_CLOEXEC =
@@ -49,50 +50,31 @@ export function notifySocketAddress(address: string): Buffer {
   return addr;
 }
 
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrlen: number): number;
-  close(fd: number): number;
-  errnoName(): string;
-}
+/** The libc calls a notification socket needs. */
+type NotifyLibc = Pick<Libc, 'socket' | 'sendto' | 'close'>;
 
-let libc: Libc | undefined;
-function loadLibc(): Libc {
-  if (libc) return libc;
-  // Loaded on first use so that importing this module never needs the native addon.
-  const koffi = require('koffi') as typeof import('koffi', { with: { 'resolution-mode': 'require' } });
-  const lib = koffi.load('libc.so.6');
-  const names = new Map(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
-  libc = {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    sendto: lib.func('intptr_t sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)'),
-    close: lib.func('int close(int fd)'),
-    errnoName: () => names.get(koffi.errno()) ?? `errno ${koffi.errno()}`,
-  };
-  return libc;
-}
-
-/** The real transport: one AF_UNIX datagram socket, closed by `close()`. */
-export const openNotifySocket: NotifyTransportOpener = (address) => {
+/**
+ * The real transport: one AF_UNIX datagram socket, closed by `close()`. libc is bound on first
+ * use, so importing this module never loads the native addon.
+ */
+export function openNotifySocket(address: string, libc: NotifyLibc = systemLibc()): NotifyTransport {
   const addr = notifySocketAddress(address);
-  const c = loadLibc();
-  const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw fromErrno(errnoError(c.errnoName(), 'socket'), 'sd_notify socket');
+  const socket = libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (!socket.ok) throw fromErrno(errnoError(socket.errno, 'socket'), 'sd_notify socket');
+  const fd = socket.value;
   let open = true;
   return {
     send(message) {
       if (!open) throw new AgentError('internal', 'sd_notify: send after close');
-      const buf = Buffer.from(message, 'utf8');
-      if (c.sendto(fd, buf, buf.length, MSG_DONTWAIT | MSG_NOSIGNAL, addr, addr.length) < 0) {
-        throw fromErrno(errnoError(c.errnoName(), 'sendto', address), `sd_notify ${address}`);
-      }
+      const sent = libc.sendto(fd, Buffer.from(message, 'utf8'), MSG_DONTWAIT | MSG_NOSIGNAL, addr);
+      if (!sent.ok) throw fromErrno(errnoError(sent.errno, 'sendto', address), `sd_notify ${address}`);
     },
     close() {
-      if (open) c.close(fd);
+      if (open) libc.close(fd);
       open = false;
     },
   };
-};
+}
 
 /**
  * How often to send WATCHDOG=1, in milliseconds: half of `$WATCHDOG_USEC` as sd_watchdog_enabled(3)
@@ -135,7 +117,7 @@ export class SdNotify {
     const address = this.deps.env.NOTIFY_SOCKET;
     if (!address) return;
     try {
-      this.transport = (this.deps.open ?? openNotifySocket)(address);
+      this.transport = this.deps.open ? this.deps.open(address) : openNotifySocket(address);
     } catch (e) {
       this.deps.log.error('cannot open the systemd notification socket', { socket: address, error: describe(e) });
       return;

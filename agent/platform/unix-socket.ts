@@ -9,7 +9,7 @@ import path from 'node:path';
 import { AgentError, errnoOf, fromErrnoWorded, isAgentError } from '../errors';
 
 /** Resolve a group name to its gid from the group database (`/etc/group`). */
-export async function lookupGroupId(name: string, groupFile = '/etc/group'): Promise<number> {
+async function lookupGroupId(name: string, groupFile = '/etc/group'): Promise<number> {
   if (/^\d+$/.test(name)) return Number(name);
   const text = await fs.readFile(groupFile, 'utf8');
   for (const line of text.split('\n')) {

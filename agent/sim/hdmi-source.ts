@@ -11,7 +11,7 @@
 import { fillRect, renderConsole, type Rgb, type RgbCanvas } from '../video/font';
 import { PacedSource } from '../video/sources/paced-source';
 
-export interface ScreenMark {
+interface ScreenMark {
   x: number;
   y: number;
   width: number;

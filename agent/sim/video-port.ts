@@ -10,12 +10,12 @@ import { AgentError, describe } from '../errors';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { VideoPort } from '../control/dispatcher';
-import type { BtTimings, TimingsQuery } from '../video/capture-device';
-import { parseEdid } from '../video/edid';
-import { btTimingsOf, timingsForMode } from '../video/owner/bt-timings';
-import { loadEdidFile } from '../video/owner/edid-file';
-import { NoSignalError } from '../video/owner/no-signal-error';
-import { DMT_1024X768_60 } from '../video/v4l2/timings';
+import type { BtTimings, TimingsQuery } from '../capture/capture-device';
+import { parseEdid } from '../edid';
+import { btTimingsOf, timingsForMode } from '../capture/owner/bt-timings';
+import { loadEdidFile } from '../capture/owner/edid-file';
+import { NoSignalError } from '../capture/owner/no-signal-error';
+import { DMT_1024X768_60 } from '../capture/timings';
 
 export interface SimVideoPortDeps {
   sut: {

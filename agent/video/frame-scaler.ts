@@ -25,8 +25,8 @@ export interface FrameSize {
 }
 
 /** Bounds of a requested size; the widest HDMI mode is 7680 pixels. */
-export const MIN_SIZE = 16;
-export const MAX_SIZE = 8192;
+const MIN_SIZE = 16;
+const MAX_SIZE = 8192;
 
 const SIZE_SYNTAX = /^([0-9]{1,5})x([0-9]{1,5})$/;
 

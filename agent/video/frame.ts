@@ -46,7 +46,7 @@ export interface FrameSourceEvents {
 }
 
 /**
- * Anything that produces frames: the V4L2 capture, ustreamer snapshots, the synthetic pattern, the
+ * Anything that produces frames: the V4L2 capture, ustreamer snapshots, the synthetic pattern (tests), the
  * simulated PiKVM's HDMI output. `setDemand(fps)` tells the source the highest rate anyone wants;
  * a source converts at most that many frames per second (0 = nobody is watching).
  */

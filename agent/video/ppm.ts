@@ -10,10 +10,7 @@
  */
 import type { RgbImage } from './convert';
 
-export const PPM_MAXVAL = 255;
-
-/** The os-autoinst header rule, for tests and the ffmpeg shim's self-check. */
-export const OS_AUTOINST_PPM_HEADER = /^(P6\n(\d+) (\d+)\n(\d+)\n)/;
+const PPM_MAXVAL = 255;
 
 export function ppmHeader(width: number, height: number): Buffer {
   return Buffer.from(`P6\n${width} ${height}\n${PPM_MAXVAL}\n`, 'latin1');
@@ -27,30 +24,4 @@ export function encodePpm(image: RgbImage): Buffer {
 /** Header and pixels as two buffers, to write without copying the frame. */
 export function ppmParts(image: RgbImage): [Buffer, Buffer] {
   return [ppmHeader(image.width, image.height), image.rgb.subarray(0, image.width * image.height * 3)];
-}
-
-export interface ParsedPpm extends RgbImage {
-  /** bytes consumed (header + pixels) */
-  length: number;
-}
-
-/**
- * Parse one PPM frame from the start of `data` the way os-autoinst does (header regex over the
- * first 20 bytes). Returns null when `data` does not yet hold a whole frame; throws on a header
- * os-autoinst would reject.
- */
-export function parsePpmLikeOsAutoinst(data: Buffer): ParsedPpm | null {
-  const head = data.subarray(0, 20).toString('latin1');
-  const m = OS_AUTOINST_PPM_HEADER.exec(head);
-  if (!m) {
-    if (data.length < 20) return null; // os-autoinst would wait for more bytes too
-    throw new Error(`Invalid PPM header: ${JSON.stringify(head)}`);
-  }
-  const headerLength = m[1]!.length;
-  const width = Number(m[2]);
-  const height = Number(m[3]);
-  const bytesPerSample = Number(m[4]) < 256 ? 1 : 2;
-  const length = headerLength + width * height * 3 * bytesPerSample;
-  if (data.length < length) return null;
-  return { width, height, rgb: data.subarray(headerLength, length), length };
 }

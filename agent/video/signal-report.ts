@@ -12,7 +12,7 @@ export interface SignalReport extends Omit<SignalState, 'changedAt'> {
   text: string;
 }
 
-export function describeSignal(s: SignalState): string {
+function describeSignal(s: SignalState): string {
   const mode = s.width && s.height ? `${s.width}x${s.height}` : 'unknown mode';
   return s.online ? `online, ${mode}` : `offline (${s.reason ?? 'no-signal'}), last mode ${mode}`;
 }

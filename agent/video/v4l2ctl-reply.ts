@@ -3,7 +3,7 @@
  * `ok <JSON>`, `error: <code> <message>`), parsed for the v4l2-ctl shim, and turned back into the
  * errno the driver returned, so the shim can print v4l2-ctl's `strerror()` text.
  */
-import type { BtTimings } from './v4l2/timings';
+import type { BtTimings } from '../capture/timings';
 import { isKnownErrno } from './v4l2ctl-format';
 
 export interface OkReply {
@@ -70,7 +70,7 @@ function toTimings(raw: unknown): BtTimings {
   };
 }
 
-/** The signal states of agent/video/v4l2/v4l2-errors.ts, back to the errno the driver returned. */
+/** The signal states of agent/capture/v4l2/v4l2-errors.ts, back to the errno the driver returned. */
 const STATE_ERRNO: Readonly<Record<string, string>> = {
   'no-signal': 'ENOLINK',
   'no-sync': 'ENOLCK',

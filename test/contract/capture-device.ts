@@ -1,12 +1,12 @@
 /**
  * The CaptureDevice contract: one suite, run against the fake in unit tests
- * (test/unit/video/v4l2-fake-capture.test.ts) and against the real V4L2 implementation on vivid in
+ * (test/unit/capture/fake-capture.test.ts) and against the real V4L2 implementation on vivid in
  * the kernel tier (test/kernel/guest/v4l2.test.ts). Whatever passes here behaves like an HDMI
  * receiver to the rest of the video stack.
  */
 import type { Test } from 'tap';
-import type { BtTimings, CaptureDevice } from '../../agent/video/capture-device';
-import { DMT_1024X768_60 } from '../../agent/video/v4l2/timings';
+import type { BtTimings, CaptureDevice } from '../../agent/capture/capture-device';
+import { DMT_1024X768_60 } from '../../agent/capture/timings';
 
 export type SourceSignal = 'online' | 'no-signal' | 'no-sync' | 'out-of-range';
 
@@ -41,7 +41,7 @@ export const CEA_1280X720_60: Readonly<BtTimings> = Object.freeze({
 });
 
 /** The fields a receiver must keep exactly (it may add flags or standards of its own preset). */
-export function geometry(t: BtTimings): Partial<BtTimings> {
+function geometry(t: BtTimings): Partial<BtTimings> {
   const { standards: _s, flags: _f, ...rest } = t;
   return rest;
 }

@@ -8,7 +8,7 @@ import type { Test } from 'tap';
 import type { HidDevice } from '../../agent/hid/device';
 import { settlesWithin } from '../unit/hid/fixtures/fifo';
 
-export interface HidDeviceFixture {
+interface HidDeviceFixture {
   /** A keyboard function's node, open, with no output report pending. */
   device: HidDevice;
   /** What the host took since the last call: the report's bytes (null: nothing). */

@@ -8,7 +8,7 @@ import type { Test } from 'tap';
 import { PROTECTED_UNITS, type ServiceManager } from '../../agent/handoff/service-manager';
 import { rejectsWith } from '../unit/handoff/fixtures/assert';
 
-export interface ServiceManagerSubject {
+interface ServiceManagerSubject {
   manager: ServiceManager;
   state(): Record<string, boolean>;
   failNext(verb: 'start' | 'stop', unit: string): void;

@@ -12,13 +12,13 @@
  */
 import { promises as fs } from 'node:fs';
 import { describe, fromErrno, isAgentError } from '../../errors';
-import { fixChecksums } from './checksum';
-import { makeEdid } from './generate';
-import { type EdidFileFormat, encodeEdidFile, readEdidFile } from './hexfile';
-import { parseEdid } from './parse';
-import { formatProblem } from './problems';
-import { summarizeEdid } from './summary';
-import { describeTiming } from './timing';
+import { fixChecksums } from '../../edid/checksum';
+import { makeEdid } from '../../edid/generate';
+import { type EdidFileFormat, encodeEdidFile, readEdidFile } from '../../edid/hexfile';
+import { parseEdid } from '../../edid/parse';
+import { formatProblem } from '../../edid/problems';
+import { summarizeEdid } from '../../edid/summary';
+import { describeTiming } from '../../edid/timing';
 
 export interface EdidCommandIo {
   stdout(data: string | Uint8Array): void;

@@ -40,7 +40,7 @@ const STARTCODE_BASE = (code: string, low: bigint): bigint =>
   low + ((BigInt(code.charCodeAt(0)) << 8n) + BigInt(code.charCodeAt(1)) << 48n);
 
 export const MAIN_STARTCODE = STARTCODE_BASE('NM', 0x7a561f5f04adn);
-export const STREAM_STARTCODE = STARTCODE_BASE('NS', 0x11405bf2f9dbn);
+const STREAM_STARTCODE = STARTCODE_BASE('NS', 0x11405bf2f9dbn);
 export const SYNCPOINT_STARTCODE = STARTCODE_BASE('NK', 0xe4adeeca4569n);
 export const FILE_ID_STRING = Buffer.from('nut/multimedia container\0', 'latin1');
 
@@ -60,7 +60,7 @@ export interface TimeBase {
   den: number;
 }
 
-export const NUT_TIME_BASE: TimeBase = { num: 1, den: 100 };
+const NUT_TIME_BASE: TimeBase = { num: 1, den: 100 };
 
 export interface NutStreamOptions {
   width: number;
@@ -69,7 +69,7 @@ export interface NutStreamOptions {
 }
 
 /** Wrap a payload as a NUT packet (startcode, forward_ptr, optional header CRC, payload, CRC). */
-export function nutPacket(startcode: bigint, payload: Buffer): Buffer {
+function nutPacket(startcode: bigint, payload: Buffer): Buffer {
   const forwardPtr = payload.length + 4;
   const head = new NutByteWriter().u64(startcode).v(forwardPtr);
   if (forwardPtr > 4096) head.u32(crc32Nut(head.toBuffer()));

@@ -10,7 +10,7 @@
  */
 import { AgentError } from '../../errors';
 import { type RgbImage, convertRawToRgb24, toRgb24 } from '../convert';
-import type { CaptureFrameInfo } from '../capture-device';
+import type { CaptureFrameInfo } from '../../capture/capture-device';
 import { type Frame, frameByteLength } from '../frame';
 import { RgbBufferPool } from '../rgb-pool';
 import { FOURCC_FORMATS } from './v4l2-negotiate';

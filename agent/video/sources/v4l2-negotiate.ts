@@ -3,9 +3,9 @@
  * capture format we can convert. Used by the V4L2 frame source on every re-negotiation.
  */
 import { AgentError, isAgentError } from '../../errors';
-import type { BtTimings, CaptureDevice, CaptureFormat, TimingsQuery } from '../capture-device';
+import type { BtTimings, CaptureDevice, CaptureFormat, TimingsQuery } from '../../capture/capture-device';
 import type { CapturePixelFormat } from '../convert';
-import { ZERO_TIMINGS } from '../v4l2/timings';
+import { ZERO_TIMINGS } from '../../capture/timings';
 
 /** V4L2 fourcc → the converter's name (kernel Documentation/userspace-api/media/v4l/pixfmt-*.rst). */
 export const FOURCC_FORMATS: Readonly<Record<string, CapturePixelFormat>> = {
@@ -44,7 +44,7 @@ export const queryAndApply: Negotiate = async (device) => {
 };
 
 /** Timings that only carry a size (no blanking, no clock: the device has no DV timings). */
-export function timingsOfFormat(format: CaptureFormat): BtTimings {
+function timingsOfFormat(format: CaptureFormat): BtTimings {
   return { ...ZERO_TIMINGS, width: format.width, height: format.height };
 }
 

@@ -25,14 +25,14 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AgentError, describe } from '../../errors';
-import type { CaptureDevice, CaptureFormat, CaptureFrameInfo, TimingsQuery } from '../capture-device';
-import { refreshRate } from '../v4l2/timings';
+import type { CaptureDevice, CaptureFormat, CaptureFrameInfo, TimingsQuery } from '../../capture/capture-device';
+import { refreshRate } from '../../capture/timings';
 import { CaptureConverter } from './capture-converter';
 import { ConversionPacer } from './conversion-pacer';
 import { SignalledSource, type SignalledSourceOptions } from './signalled-source';
 import { type BeforeNegotiate, type Negotiate, chooseFormat, queryAndApply } from './v4l2-negotiate';
 
-export { type BeforeNegotiate, type Negotiate, queryAndApply, timingsOfFormat } from './v4l2-negotiate';
+export { type BeforeNegotiate, type Negotiate, queryAndApply } from './v4l2-negotiate';
 
 export interface V4l2FrameSourceOptions extends SignalledSourceOptions {
   /** RGB24 arrives with red and blue exchanged (config `video.swap_rb`). */

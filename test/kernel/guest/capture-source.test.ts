@@ -9,12 +9,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { recordingLogger } from '../../../agent/log';
 import type { Frame, SignalState } from '../../../agent/video/frame';
-import { makeEdid, toHexText } from '../../../agent/video/edid';
-import { VideoOwner } from '../../../agent/video/owner/video-owner';
+import { makeEdid, toHexText } from '../../../agent/edid';
+import { VideoOwner } from '../../../agent/capture/owner/video-owner';
 import { V4l2FrameSource } from '../../../agent/video/sources/v4l2';
-import { V4l2Device } from '../../../agent/video/v4l2/device';
-import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
-import { V4l2CaptureDevice } from '../../../agent/video/v4l2/v4l2-capture';
+import { V4l2Device } from '../../../agent/capture/v4l2/device';
+import { DMT_1024X768_60 } from '../../../agent/capture/timings';
+import { V4l2CaptureDevice } from '../../../agent/capture/v4l2/v4l2-capture';
 import { presetIndex, setControl, setSignalMode, SIGNAL_MODE, v4l2ctl, vividNode } from './fixtures/vivid';
 import { assertInGuest, waitFor } from './kernel-env';
 

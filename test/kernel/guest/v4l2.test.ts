@@ -7,10 +7,10 @@
 import t from 'tap';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { V4L2_IN_CAP_DV_TIMINGS } from '../../../agent/video/v4l2/constants';
-import { V4l2Device } from '../../../agent/video/v4l2/device';
-import { DMT_1024X768_60, refreshRate } from '../../../agent/video/v4l2/timings';
-import { V4l2CaptureDevice } from '../../../agent/video/v4l2/v4l2-capture';
+import { V4L2_IN_CAP_DV_TIMINGS } from '../../../agent/capture/v4l2/constants';
+import { V4l2Device } from '../../../agent/capture/v4l2/device';
+import { DMT_1024X768_60, refreshRate } from '../../../agent/capture/timings';
+import { V4l2CaptureDevice } from '../../../agent/capture/v4l2/v4l2-capture';
 import { captureDeviceContract, testEdid } from '../../contract/capture-device';
 import { setSignalMode, signalModeControlId, SOURCE_SIGNAL_MODE, v4l2ctl, vividNode } from './fixtures/vivid';
 import { assertInGuest } from './kernel-env';

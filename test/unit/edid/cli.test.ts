@@ -1,9 +1,9 @@
 import t from 'tap';
-import { expectedChecksum } from '../../../agent/video/edid/checksum';
+import { expectedChecksum } from '../../../agent/edid/checksum';
 import { runEdidCommand } from '../../../agent/video/edid/cli';
-import { makeEdid } from '../../../agent/video/edid/generate';
-import { readEdidFile, toHexText } from '../../../agent/video/edid/hexfile';
-import { parseEdid } from '../../../agent/video/edid/parse';
+import { makeEdid } from '../../../agent/edid/generate';
+import { readEdidFile, toHexText } from '../../../agent/edid/hexfile';
+import { parseEdid } from '../../../agent/edid/parse';
 import { memoryIo } from './fixtures/tools';
 
 t.test('make writes hex to stdout by default, bin to --out on request', async (t) => {

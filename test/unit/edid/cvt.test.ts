@@ -1,6 +1,6 @@
 import t from 'tap';
-import { cvtTiming, cvtVSyncLines } from '../../../agent/video/edid/cvt';
-import { type VideoTiming, hTotal, vTotal } from '../../../agent/video/edid/timing';
+import { cvtTiming, cvtVSyncLines } from '../../../agent/edid/cvt';
+import { type VideoTiming, hTotal, vTotal } from '../../../agent/edid/timing';
 import { runTool } from './fixtures/tools';
 
 /** Parse the Modeline `cvt` prints: clock MHz, h active/sync start/sync end/total, v the same, polarities. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DMT_MODES, findDmt } from '../../../agent/video/edid/dmt';
+import { DMT_MODES, findDmt } from '../../../agent/edid/dmt';
 import { runTool } from './fixtures/tools';
 
 t.test('every DMT row equals edid-decode --dmt (borders folded into the porches)', async (t) => {

@@ -1,11 +1,11 @@
 import t from 'tap';
 import { isAgentError } from '../../../agent/errors';
-import { BLOCK_SIZE, checksumOk } from '../../../agent/video/edid/checksum';
-import { DMT_MODES } from '../../../agent/video/edid/dmt';
-import { cvtTiming } from '../../../agent/video/edid/cvt';
-import { makeEdid } from '../../../agent/video/edid/generate';
-import { parseEdid } from '../../../agent/video/edid/parse';
-import { lineRateHz, matchesRequest, refreshHz } from '../../../agent/video/edid/timing';
+import { BLOCK_SIZE, checksumOk } from '../../../agent/edid/checksum';
+import { DMT_MODES } from '../../../agent/edid/dmt';
+import { cvtTiming } from '../../../agent/edid/cvt';
+import { makeEdid } from '../../../agent/edid/generate';
+import { parseEdid } from '../../../agent/edid/parse';
+import { lineRateHz, matchesRequest, refreshHz } from '../../../agent/edid/timing';
 import { runTool } from './fixtures/tools';
 
 const REQUIRED_DMT: [number, number][] = [

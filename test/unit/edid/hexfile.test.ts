@@ -1,6 +1,6 @@
 import t from 'tap';
-import { makeEdid } from '../../../agent/video/edid/generate';
-import { readEdidFile, toHexText } from '../../../agent/video/edid/hexfile';
+import { makeEdid } from '../../../agent/edid/generate';
+import { readEdidFile, toHexText } from '../../../agent/edid/hexfile';
 import { runTool } from './fixtures/tools';
 
 const edid = makeEdid({ width: 1280, height: 1024 }).bytes;

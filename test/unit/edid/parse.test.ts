@@ -1,10 +1,10 @@
 import t from 'tap';
-import { BLOCK_SIZE, checksumOk, expectedChecksum, fixChecksums } from '../../../agent/video/edid/checksum';
-import { encodeDetailedTiming } from '../../../agent/video/edid/descriptors';
-import { DMT_MODES } from '../../../agent/video/edid/dmt';
-import { makeEdid } from '../../../agent/video/edid/generate';
-import { parseEdid, validateEdid } from '../../../agent/video/edid/parse';
-import { summarizeEdid } from '../../../agent/video/edid/summary';
+import { BLOCK_SIZE, checksumOk, expectedChecksum, fixChecksums } from '../../../agent/edid/checksum';
+import { encodeDetailedTiming } from '../../../agent/edid/descriptors';
+import { DMT_MODES } from '../../../agent/edid/dmt';
+import { makeEdid } from '../../../agent/edid/generate';
+import { parseEdid, validateEdid } from '../../../agent/edid/parse';
+import { summarizeEdid } from '../../../agent/edid/summary';
 import { runTool } from './fixtures/tools';
 
 const good = () => Uint8Array.from(makeEdid({ width: 1024, height: 768 }).bytes);

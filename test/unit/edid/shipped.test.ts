@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { runEdidCommand } from '../../../agent/video/edid/cli';
-import { readEdidFile } from '../../../agent/video/edid/hexfile';
-import { parseEdid } from '../../../agent/video/edid/parse';
+import { readEdidFile } from '../../../agent/edid/hexfile';
+import { parseEdid } from '../../../agent/edid/parse';
 import { memoryIo, runTool } from './fixtures/tools';
 
 const EDID_DIR = join(__dirname, '..', '..', '..', 'edid');

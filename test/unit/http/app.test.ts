@@ -3,7 +3,7 @@ import net from 'node:net';
 import sharp from 'sharp';
 import { get, readPpmFrames, waitFor } from './fixtures/client';
 import { startFixture } from './fixtures/fixture';
-import { parsePpmLikeOsAutoinst } from '../../../agent/video/ppm';
+import { parsePpmLikeOsAutoinst } from '../../doubles/os-autoinst-ppm';
 
 t.test('single frames carry the signal state', async (t) => {
   const f = await startFixture({ width: 320, height: 240 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { createHttpApp } from '../../../agent/http/app';
 import { FrameHub } from '../../../agent/video/frame-hub';
-import { parsePpmLikeOsAutoinst } from '../../../agent/video/ppm';
+import { parsePpmLikeOsAutoinst } from '../../doubles/os-autoinst-ppm';
 import { PooledPatternSource } from './fixtures/pooled-source';
 
 const W = 1024;

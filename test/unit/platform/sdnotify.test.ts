@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t from 'tap';
 import { recordingLogger } from '../../../agent/log';
-import { notifySocketAddress, SdNotify, watchdogInterval } from '../../../agent/platform/sdnotify';
+import { errnoOf } from '../../../agent/errors';
+import { notifySocketAddress, openNotifySocket, SdNotify, watchdogInterval } from '../../../agent/platform/sdnotify';
 
 /**
  * A real AF_UNIX datagram receiver, independent of the code under test: python3's socket module in
@@ -65,6 +66,19 @@ async function startReceiver(address: string, idleTimeoutS = 10): Promise<Notify
       child.kill();
     },
   };
+}
+
+/** A receiver that binds `address` and never reads, so its queue fills up. */
+async function startDeafReceiver(address: string): Promise<() => void> {
+  const script = 'import socket, sys\ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound", flush=True)\nsys.stdin.read()\n';
+  const child = spawn('python3', ['-c', script, address], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [first] = await new Promise<string[]>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve([line]));
+    child.once('error', reject);
+    child.once('exit', () => reject(new Error('receiver exited')));
+  });
+  if (first !== 'bound') throw new Error(`receiver did not start: ${first}`);
+  return () => child.kill();
 }
 
 /** A short socket directory: sun_path holds at most 107 bytes, tap's fixture paths can be longer. */
@@ -179,4 +193,24 @@ t.test('an unsupported NOTIFY_SOCKET is an error in the log, and the service kee
   notify.ready();
   t.equal(notify.enabled, false);
   t.match(log.records, [{ level: 'error', fields: { socket: 'vsock:2:999' } }]);
+});
+
+t.test('a full receive queue is reported as EAGAIN (errno 11 by its canonical name, not EWOULDBLOCK)', async (t) => {
+  const address = join(socketDir(t), 'deaf');
+  t.teardown(await startDeafReceiver(address));
+  const transport = openNotifySocket(address);
+  t.teardown(() => transport.close());
+  let failure: unknown;
+  // The kernel queues at most net.unix.max_dgram_qlen datagrams (default 10, systemd raises it to
+  // 512) for an AF_UNIX datagram socket; MSG_DONTWAIT turns the full queue into EAGAIN.
+  for (let i = 0; i < 100_000 && failure === undefined; i++) {
+    try {
+      transport.send(`WATCHDOG=1`);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  t.ok(failure, 'the queue filled up');
+  t.equal(errnoOf((failure as { cause?: unknown }).cause), 'EAGAIN');
+  t.match((failure as Error).message, /^sd_notify .*deaf: EAGAIN$/);
 });

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SimulatedPikvm } from '../../../agent/sim/pikvm';
 import { SimVideoPort } from '../../../agent/sim/video-port';
-import { cvtTiming, parseEdid, readEdidFile } from '../../../agent/video/edid';
-import { NoSignalError } from '../../../agent/video/owner/no-signal-error';
-import { refreshRate } from '../../../agent/video/v4l2/timings';
+import { cvtTiming, parseEdid, readEdidFile } from '../../../agent/edid';
+import { NoSignalError } from '../../../agent/capture/owner/no-signal-error';
+import { refreshRate } from '../../../agent/capture/timings';
 
 const REPO = path.resolve(__dirname, '../../..');
 const EDID_1024 = path.join(REPO, 'edid/1024x768.hex');

@@ -2,7 +2,7 @@ import t from 'tap';
 import { FrameHub } from '../../../agent/video/frame-hub';
 import type { Frame } from '../../../agent/video/frame';
 import { recordingLogger } from '../../../agent/log';
-import { SyntheticSource } from '../../../agent/video/sources/synthetic';
+import { SyntheticSource } from '../../doubles/synthetic-source';
 import { RgbBufferPool } from '../../../agent/video/rgb-pool';
 import { ManualSource } from './fixtures/fake-source';
 

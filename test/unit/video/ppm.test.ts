@@ -1,5 +1,6 @@
 import t from 'tap';
-import { encodePpm, OS_AUTOINST_PPM_HEADER, parsePpmLikeOsAutoinst, ppmHeader, ppmParts } from '../../../agent/video/ppm';
+import { encodePpm, ppmHeader, ppmParts } from '../../../agent/video/ppm';
+import { OS_AUTOINST_PPM_HEADER, parsePpmLikeOsAutoinst } from '../../doubles/os-autoinst-ppm';
 
 t.test('header form os-autoinst accepts', async (t) => {
   t.equal(ppmHeader(1024, 768).toString('latin1'), 'P6\n1024 768\n255\n');

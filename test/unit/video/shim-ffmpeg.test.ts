@@ -8,7 +8,7 @@ import { parseFfmpegShimArgs, runFfmpegShim } from '../../../agent/video/shim-ff
 import { startFixture } from '../http/fixtures/fixture';
 import { PpmSplitter } from '../http/fixtures/ppm-splitter';
 import { waitFor } from '../http/fixtures/client';
-import type { ParsedPpm } from '../../../agent/video/ppm';
+import type { ParsedPpm } from '../../doubles/os-autoinst-ppm';
 
 const OS_AUTOINST = (fps: number, dev = '/dev/video0') =>
   ['-loglevel', 'fatal', '-i', dev, '-vcodec', 'ppm', '-f', 'rawvideo', '-r', String(fps), '-'];

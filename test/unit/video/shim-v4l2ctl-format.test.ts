@@ -4,7 +4,7 @@
  * The byte-for-byte comparison with the real tool is the kernel tier's v4l2ctl-format test.
  */
 import t from 'tap';
-import { DMT_1024X768_60, type BtTimings } from '../../../agent/video/v4l2/timings';
+import { DMT_1024X768_60, type BtTimings } from '../../../agent/capture/timings';
 import {
   ZERO_TIMINGS,
   dvFlagsText,

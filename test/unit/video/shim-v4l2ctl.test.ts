@@ -3,7 +3,7 @@
  * status it produces for each daemon answer, against a stand-in `request`.
  */
 import t from 'tap';
-import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
+import { DMT_1024X768_60 } from '../../../agent/capture/timings';
 import { parseV4l2CtlShimArgs, runV4l2CtlShim } from '../../../agent/video/shim-v4l2ctl';
 
 /** `backend/generalhw.pm`: `v4l2-ctl --device <dev> --concise <args>`, args split on spaces. */

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { recordingLogger } from '../../../agent/log';
 import type { Frame, SignalState } from '../../../agent/video/frame';
 import { UstreamerSource } from '../../../agent/video/sources/ustreamer';
-import { UstreamerStandin } from './owner/fixtures/ustreamer-standin';
-import { until } from './owner/fixtures/scripted-capture';
+import { UstreamerStandin } from '../../doubles/ustreamer-standin';
+import { until } from '../../doubles/scripted-capture';
 
 async function setup(t: Test) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ustreamer-'));

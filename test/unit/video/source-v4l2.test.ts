@@ -6,9 +6,9 @@ import t, { type Test } from 'tap';
 import type { Frame, SignalState } from '../../../agent/video/frame';
 import { recordingLogger } from '../../../agent/log';
 import { V4l2FrameSource } from '../../../agent/video/sources/v4l2';
-import { DMT_1024X768_60 } from '../../../agent/video/v4l2/timings';
+import { DMT_1024X768_60 } from '../../../agent/capture/timings';
 import { CEA_1280X720_60 } from '../../contract/capture-device';
-import { ScriptedCaptureDevice, sleep, until } from './owner/fixtures/scripted-capture';
+import { ScriptedCaptureDevice, sleep, until } from '../../doubles/scripted-capture';
 
 /** BT.601 limited range, Y = U = V = 0x80 (the fake's fill): grey. */
 const GREY = Math.max(0, Math.min(255, Math.floor((298 * (0x80 - 16) + 128) / 256)));
