@@ -8,18 +8,9 @@ import { once } from 'node:events';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CLI, runCli } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/agent/cli.js');
-
-function run(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.end(stdin);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = runCli;
 
 async function waitForSocket(p: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {

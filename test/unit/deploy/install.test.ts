@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { install, type InstallOptions } from '../../../agent/deploy/install';
 import { uninstall } from '../../../agent/deploy/uninstall';
-import { runDeployCommand } from '../../../agent/deploy/cli';
+import { runDeployCommand } from '../../../agent/cli/deploy';
 import { loadConfig } from '../../../agent/config';
 import { makeBundleDir, makeRootSkeleton, snapshot, standIn, workspace, type Workspace } from './fixtures/deploy-kit';
 

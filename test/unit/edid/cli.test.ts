@@ -1,6 +1,6 @@
 import t from 'tap';
 import { expectedChecksum } from '../../../agent/video/edid/checksum';
-import { runEdidCommand } from '../../../agent/video/edid/cli';
+import { runEdidCommand } from '../../../agent/cli/edid';
 import { makeEdid } from '../../../agent/video/edid/generate';
 import { readEdidFile, toHexText } from '../../../agent/video/edid/hexfile';
 import { parseEdid } from '../../../agent/video/edid/parse';

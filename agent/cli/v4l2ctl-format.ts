@@ -10,7 +10,7 @@
  * - `doioctl_name()` in v4l2-ctl.cpp: a failed ioctl prints `"<IOCTL>: failed: <strerror>\n"` on
  *   **stdout** and sets `app_result = -1`; `main()` ends with `exit(app_result)`, i.e. status 255.
  */
-import type { BtTimings } from './v4l2/timings';
+import type { BtTimings } from '../video/v4l2/timings';
 
 /** Exit status of v4l2-ctl after any failed ioctl (`exit(-1)`). */
 export const V4L2CTL_IOCTL_FAILED = 255;
@@ -76,7 +76,7 @@ export function printfFixed2(x: number, arch: string = process.arch): string {
 }
 
 /** Timings with every field zero: what v4l2-ctl prints after a failed query (its struct stays zeroed). */
-export { ZERO_TIMINGS } from './v4l2/timings';
+export { ZERO_TIMINGS } from '../video/v4l2/timings';
 
 /** One `--concise` timings line, newline included (`\t1024x768p60.00 \n`). */
 export function formatConciseTimings(t: BtTimings, arch: string = process.arch): string {

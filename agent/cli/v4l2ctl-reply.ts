@@ -3,7 +3,7 @@
  * `ok <JSON>`, `error: <code> <message>`), parsed for the v4l2-ctl shim, and turned back into the
  * errno the driver returned, so the shim can print v4l2-ctl's `strerror()` text.
  */
-import type { BtTimings } from './v4l2/timings';
+import type { BtTimings } from '../video/v4l2/timings';
 import { isKnownErrno } from './v4l2ctl-format';
 
 export interface OkReply {
