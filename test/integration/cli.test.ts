@@ -54,6 +54,9 @@ t.test('serve --simulate, the worked example through input, ctl, then SIGTERM te
 
   t.same(await run(['ctl', 'sim', 'text'], env), { code: 0, stdout: 'ok "asome test\\n"\n', stderr: '' });
   t.same(await run(['ctl', 'sim', 'pointer'], env), { code: 0, stdout: 'ok {"x":1023,"y":767,"buttons":0}\n', stderr: '' });
+  const status = await run(['ctl', '--json', 'status'], env);
+  t.equal(status.code, 0, status.stderr);
+  t.match(JSON.parse(status.stdout), { agent: { simulated: true } }, 'ctl --json status: the daemon\'s JSON alone');
   const bad = await run(['ctl', 'mouse_move', 'x', '1'], env);
   t.equal(bad.code, 1, 'ctl exits 1 on error');
   t.match(bad.stdout, /^error: bad-argument /);
