@@ -207,7 +207,9 @@ t.test('npm start execs the daemon: stopping the pid npm started stops the daemo
     if (child.exitCode !== null || i > 400) throw new Error(`the daemon did not start (exit ${child.exitCode})`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  t.equal(Number((await fs.readFile(lock, 'utf8')).trim()), child.pid, 'the daemon holding the lock is the process npm started');
+  const holder = Number((await fs.readFile(lock, 'utf8')).trim());
+  t.teardown(() => void (holder !== child.pid && process.kill(holder, 'SIGTERM'))); // an orphan, on failure
+  t.equal(holder, child.pid, 'the daemon holding the lock is the process npm started');
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   t.equal(code, 0, 'and SIGTERM stops it cleanly');
