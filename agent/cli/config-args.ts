@@ -19,11 +19,11 @@ export const CONFIG_OPTIONS = {
   'video-device': { type: 'string', value: 'PATH', help: 'video.device' },
 } as const satisfies OptionSpecs;
 
-export type ConfigValues = OptionValues<typeof CONFIG_OPTIONS>;
+type ConfigValues = OptionValues<typeof CONFIG_OPTIONS>;
 
 const NAMED_FLAGS = ['control-socket', 'run-dir', 'log-level', 'http-listen', 'udc', 'video-source', 'video-device'] as const;
 
-export interface LoadedConfig {
+interface LoadedConfig {
   config: AgentConfig;
   /** the files that were read, in the order they apply */
   files: string[];

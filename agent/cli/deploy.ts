@@ -31,7 +31,7 @@ export interface DeployCliEnv {
   nodeForRoot: string;
 }
 
-export function processDeployEnv(): DeployCliEnv {
+function processDeployEnv(): DeployCliEnv {
   return {
     runner: processRunner(process.env),
     logger: createLogger('pikvm-agent', stderrSink),

@@ -38,7 +38,7 @@ function unknownCommand(name: string): UsageError {
 }
 
 /** The line and code for whatever a command threw. */
-export function report(e: unknown, spec: CommandSpec | undefined, io: Pick<CommandIo, 'stderr'>): number {
+function report(e: unknown, spec: CommandSpec | undefined, io: Pick<CommandIo, 'stderr'>): number {
   if (e instanceof UsageError) {
     const how = spec ? `${usageLine(spec)}\n(pikvm-agent help ${spec.name} for the options)` : 'pikvm-agent --help lists the commands';
     io.stderr.write(`${PREFIX}${e.message}\n${how}\n`);

@@ -6,7 +6,7 @@
 import { type CommandSpec, HELP_OPTION, optionLabel, type OptionSpec, usageLine } from './command';
 import { COMMANDS, GROUPS } from './commands';
 
-export const EXIT_CODES_TEXT = 'Exit codes: 0 done, 1 failed, 2 usage error, 78 configuration error (signal: 1 not as expected, 2 cannot tell).';
+export const EXIT_CODES_TEXT = 'Exit codes: 0 ok, 1 failure, 2 usage error, 78 configuration error (signal: 1 not as expected, 2 cannot tell).';
 
 const column = (rows: [string, string][], width = Math.max(...rows.map(([left]) => left.length)) + 2): string =>
   rows.map(([left, right]) => `  ${left.padEnd(width)}${right}\n`).join('');

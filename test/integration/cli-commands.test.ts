@@ -48,7 +48,7 @@ t.test('--help lists every command of the table; help and no command too', async
   const help = await runCli(['--help']);
   t.equal(help.code, 0);
   for (const c of COMMANDS) t.match(help.stdout, new RegExp(`\\n  ${c.name} +${c.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), c.name);
-  t.match(help.stdout, /Exit codes: 0 done, 1 failed, 2 usage error, 78 configuration error/);
+  t.match(help.stdout, /Exit codes: 0 ok, 1 failure, 2 usage error, 78 configuration error/);
   t.same(await runCli(['help']), help, 'help without a command is --help');
   t.same(await runCli(['-h']), help);
   const none = await runCli([]);

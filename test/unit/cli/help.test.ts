@@ -15,7 +15,7 @@ const README = readFileSync(path.resolve(__dirname, '../../../README.md'), 'utf8
 t.test("the README's Commands section is the table", async (t) => {
   t.ok(README.includes(`\n${commandsMarkdown()}`), `README.md must contain, under "## Commands":\n${commandsMarkdown()}`);
   t.ok(README.includes('0 ok, 1 failure, 2 usage error, 78 configuration error'), 'and the exit codes');
-  t.match(EXIT_CODES_TEXT, /0 done, 1 failed, 2 usage error, 78 configuration error/);
+  t.match(EXIT_CODES_TEXT, /0 ok, 1 failure, 2 usage error, 78 configuration error/);
 });
 
 t.test("worker-kit's help quotes the defaults the kit uses", async (t) => {
