@@ -1,7 +1,7 @@
 /**
- * The compiled command line as a user meets it: help for every command of the table, `help CMD`,
- * `--version`, "did you mean", the usage line on a bad flag, a client that fails at once when no
- * daemon listens, `ctl --json` and `print-config --simulate`. Needs `npm run build` first.
+ * The compiled clients as a script meets them: `ctl` answers --help itself, passes the control
+ * command on verbatim, prints JSON alone with --json, and fails at once when no daemon listens;
+ * `print-config --simulate`; `npm start` execs the daemon. Needs `npm run build` first.
  */
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,7 +10,6 @@ import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { COMMANDS } from '../../agent/cli/commands';
 import { CLI, REPO, runCli } from '../helpers/cli';
 
 t.before(() => {
@@ -43,30 +42,6 @@ async function recordingDaemon(t: Test, reply: (line: string) => string): Promis
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return { socket, lines };
 }
-
-t.test('--help lists every command of the table; help and no command too', async (t) => {
-  const help = await runCli(['--help']);
-  t.equal(help.code, 0);
-  for (const c of COMMANDS) t.match(help.stdout, new RegExp(`\\n  ${c.name} +${c.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), c.name);
-  t.match(help.stdout, /Exit codes: 0 ok, 1 failure, 2 usage error, 78 configuration error/);
-  t.same(await runCli(['help']), help, 'help without a command is --help');
-  t.same(await runCli(['-h']), help);
-  const none = await runCli([]);
-  t.same([none.code, none.stdout, none.stderr], [2, '', help.stdout], 'no command: the list on stderr, exit 2');
-});
-
-t.test('every command answers --help, -h and help NAME with its usage and options, and does nothing else', async (t) => {
-  for (const c of COMMANDS) {
-    const viaFlag = await runCli([c.name, '--help'], { PIKVM_AGENT_SOCKET: '/nonexistent/control.sock' });
-    t.equal(viaFlag.code, 0, `${c.name} --help exits 0`);
-    t.equal(viaFlag.stderr, '', `${c.name} --help: nothing on stderr`);
-    t.match(viaFlag.stdout, new RegExp(`^usage: pikvm-agent ${c.name}[ \\n]`), `${c.name} --help starts with its usage`);
-    for (const option of Object.keys(c.options)) t.match(viaFlag.stdout, `--${option}`, `${c.name} --help lists --${option}`);
-    t.match(viaFlag.stdout, /-h, --help/);
-    t.same(await runCli(['help', c.name]), viaFlag, `help ${c.name} is ${c.name} --help`);
-    t.same(await runCli([c.name, '-h']), viaFlag, `${c.name} -h is ${c.name} --help`);
-  }
-});
 
 t.test('ctl --help is answered by the CLI, not sent to the daemon', async (t) => {
   const daemon = await recordingDaemon(t, () => 'error: bad-command unknown command');
@@ -121,52 +96,6 @@ t.test('a client fails at once when no daemon listens, naming the socket and whe
   t.match(refused.stderr, /^pikvm-agent: cannot connect to the agent's control socket .*stale\.sock: ECONNREFUSED \(nothing listens there: is the daemon running\?/);
   const configured = await runCli(['ctl', 'status'], { PIKVM_AGENT_SOCKET: '', PIKVM_AGENT_CONTROL__SOCKET: missing });
   t.match(configured.stderr, /the path comes from control\.socket in the configuration \(pikvm-agent print-config\)\)\n$/);
-});
-
-t.test('--version prints the version of package.json', async (t) => {
-  const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
-  t.same(await runCli(['--version']), { code: 0, stdout: `pikvm-agent ${pkg.version}\n`, stderr: '' });
-  t.equal(path.join(REPO, pkg.bin['pikvm-agent']!), CLI, 'the tests run what package.json installs');
-});
-
-t.test('a mistyped command gets a suggestion and exit 2', async (t) => {
-  for (const [typo, meant] of [['sevre', 'serve'], ['clt', 'ctl'], ['print-conifg', 'print-config'], ['v4l2ctl', 'v4l2-ctl']]) {
-    const r = await runCli([typo!]);
-    t.equal(r.code, 2, typo);
-    t.equal(r.stdout, '');
-    t.match(r.stderr, `pikvm-agent: unknown command "${typo}" (did you mean ${meant}?)\n`);
-  }
-  const far = await runCli(['frobnicate']);
-  t.same([far.code, far.stderr], [2, 'pikvm-agent: unknown command "frobnicate"\npikvm-agent --help lists the commands\n']);
-  t.equal((await runCli(['help', 'sevre'])).code, 2, 'help of an unknown command');
-});
-
-t.test('a bad flag: one line naming it, the usage line, exit 2', async (t) => {
-  const cases: [string[], string][] = [
-    [['serve', '--simulat'], 'unknown option --simulat (did you mean --simulate?)'],
-    [['print-config', '--conifg', 'x'], 'unknown option --conifg (did you mean --config?)'],
-    [['serve', '--config'], '--config needs a value'],
-    [['serve', '--simulate=yes'], '--simulate takes no value'],
-    [['serve', 'extra'], 'unexpected argument extra'],
-    [['signal', '--expect', 'maybe'], '--expect must be on or off (got "maybe")'],
-    [['input', '--screen', 'big'], '--screen is WIDTHxHEIGHT like 1024x768, got "big"'],
-    [['ctl', '--jsno', 'status'], 'unknown option --jsno (did you mean --json?)'],
-    [['ctl'], 'ctl needs a control command (e.g. ctl status, ctl storage eject)'],
-    [['edid', 'make', '1024x768', '--hdmi=1'], '--hdmi takes no value'],
-    [['worker-kit', '--local'], '--out DIR is required'],
-    [['bundle', '--arch', 'x86_64'], 'bundle needs --arch and --out'],
-    [['uninstall', '--prge'], 'unknown option --prge (did you mean --purge?)'],
-  ];
-  for (const [args, message] of cases) {
-    const r = await runCli(args, { PIKVM_AGENT_SOCKET: '/nonexistent/control.sock' });
-    t.equal(r.code, 2, args.join(' '));
-    t.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
-    const lines = r.stderr.split('\n');
-    t.equal(lines[0], `pikvm-agent: ${message}`, `${args.join(' ')}: the message`);
-    t.match(lines[1], new RegExp(`^usage: pikvm-agent ${args[0]}( |$)`), `${args.join(' ')}: the usage line`);
-    t.equal(lines[2], `(pikvm-agent help ${args[0]} for the options)`);
-    t.ok(lines[1]!.length <= 100, 'the usage line is short');
-  }
 });
 
 t.test('print-config --simulate shows what serve --simulate runs with, after the files it read', async (t) => {
