@@ -1,16 +1,27 @@
-/** The agent's version: the one in package.json. */
+/** The agent's package: where its package.json is, and the version it names. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
-/** Looks one level up from agent/ and two from the compiled dist/agent/. */
-function packageVersion(): string {
-  for (const candidate of ['../package.json', '../../package.json']) {
+/** The directory of pikvm-agent's package.json above `start` (agent/…, dist/agent/…, or a bundle). */
+export function findPackageRoot(start: string = __dirname): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
     try {
-      const pkg = require(candidate) as { name?: string; version?: string };
-      if (pkg.name === 'pikvm-agent' && pkg.version) return pkg.version;
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'pikvm-agent') return dir;
     } catch {
-      // not at this level
+      // not here
     }
+    if (path.dirname(dir) === dir) throw new Error(`no pikvm-agent package.json above ${start}`);
   }
-  return 'unknown';
 }
 
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(findPackageRoot(), 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The version in package.json ("unknown" if the package cannot be found). */
 export const AGENT_VERSION = packageVersion();

@@ -10,7 +10,7 @@
  *     - ffmpeg: `ffmpeg -f rawvideo -pix_fmt uyvy422 -s 1024x768 -r 60 -i pipe: -vf fps=2 -f rawvideo
  *       -pix_fmt rgb24 -` fed 60 UYVY frames per second in real time. CPU = the ffmpeg process
  *       (/proc/PID/stat), over the frames it wrote.
- *  B. Resident memory of the BUILT daemon (`node dist/agent/cli.js serve --simulate`, a child) with
+ *  B. Resident memory of the BUILT daemon (`node dist/agent/cli/pikvm-agent.js serve --simulate`, a child) with
  *     two NUT clients (os-autoinst's exact ffmpeg command at -r 2) and one PPM client
  *     (`/stream.ppm?fps=2`), VmRSS from /proc/PID/status every 10 s for 5 minutes.
  *  C. Frame age at send: (A) hub delivery time − capture time for every frame sent to the NUT
@@ -33,6 +33,7 @@ import { convertRawToRgb24 } from '../agent/video/convert';
 import { FakeCaptureDevice } from '../test/doubles/fake-capture';
 import { FrameHub } from '../agent/video/frame-hub';
 import { V4l2FrameSource } from '../agent/video/sources/v4l2';
+import { CLI_ENTRY } from '../agent/deploy/layout';
 
 const W = 1024;
 const H = 768;
@@ -258,7 +259,7 @@ function frameAgeHeader(url: string): Promise<number> {
 async function daemonRss() {
   const runDir = mkdtempSync(path.join(tmpdir(), 'pikvm-agent-bench-'));
   const port = 18780 + Math.floor(Math.random() * 1000);
-  const cli = path.join(opts.dist, 'agent/cli.js');
+  const cli = path.join(path.dirname(opts.dist), CLI_ENTRY);
   const daemon = spawn(process.execPath, [...opts['node-option'], cli, 'serve', '--simulate', '--run-dir', runDir, '--http-listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
     // The malloc setting of systemd/pikvm-agent.service (large buffers stay mmapped; README-video "RSS").

@@ -13,6 +13,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientIo } from './client';
 import { request } from './client';
+import { type CommandIo, type ParsedArgs, PREFIX, UsageError } from './command';
+import { type ClientSocket, clientSocket } from './config-args';
 
 /** How long one status query keeps trying while the daemon is (re)starting, without --wait. */
 const QUERY_PATIENCE_MS = 10_000;
@@ -26,24 +28,22 @@ export interface SignalOptions {
   waitMs: number;
 }
 
-export class SignalUsageError extends Error {}
-
 /** `--expect on|off`, `--wait SECONDS` (0..600, decimals allowed). */
 export function parseSignalOptions(values: { expect?: string | undefined; wait?: string | undefined }): SignalOptions {
   const expect = values.expect ?? 'on';
-  if (expect !== 'on' && expect !== 'off') throw new SignalUsageError(`--expect must be on or off (got ${JSON.stringify(expect)})`);
+  if (expect !== 'on' && expect !== 'off') throw new UsageError(`--expect must be on or off (got ${JSON.stringify(expect)})`);
   const wait = values.wait ?? '0';
   const seconds = /^[0-9]{1,3}(\.[0-9]{1,3})?$/.test(wait) ? Number(wait) : NaN;
-  if (!(seconds <= MAX_WAIT_SECONDS)) throw new SignalUsageError(`--wait must be seconds from 0 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(wait)})`);
+  if (!(seconds <= MAX_WAIT_SECONDS)) throw new UsageError(`--wait must be seconds from 0 to ${MAX_WAIT_SECONDS} (got ${JSON.stringify(wait)})`);
   return { expectOnline: expect === 'on', waitMs: Math.round(seconds * 1000) };
 }
 
 type Answer = { online: boolean } | { unknown: string };
 
-async function querySignal(socketPath: string, patienceMs: number): Promise<Answer> {
+async function querySignal(socket: ClientSocket | string, patienceMs: number): Promise<Answer> {
   let reply: string;
   try {
-    reply = await request(socketPath, 'status', patienceMs);
+    reply = await request(socket, 'status', patienceMs);
   } catch (e) {
     return { unknown: (e as Error).message };
   }
@@ -52,24 +52,29 @@ async function querySignal(socketPath: string, patienceMs: number): Promise<Answ
   return { online };
 }
 
-export async function runSignal(socketPath: string, io: Pick<ClientIo, 'stdout' | 'stderr'>, options: SignalOptions): Promise<number> {
+export async function runSignal(socket: ClientSocket | string, io: Pick<ClientIo, 'stdout' | 'stderr'>, options: SignalOptions): Promise<number> {
   const deadline = Date.now() + options.waitMs;
   let answer: Answer;
   for (;;) {
     const left = deadline - Date.now();
-    answer = await querySignal(socketPath, options.waitMs > 0 ? Math.max(0, left) : QUERY_PATIENCE_MS);
+    answer = await querySignal(socket, options.waitMs > 0 ? Math.max(0, left) : QUERY_PATIENCE_MS);
     const settled = 'online' in answer && answer.online === options.expectOnline;
     if (settled || Date.now() + POLL_MS > deadline) break;
     await sleep(POLL_MS);
   }
   if ('unknown' in answer) {
-    io.stderr.write(`pikvm-agent signal: ${answer.unknown}\n`);
+    io.stderr.write(`${PREFIX}${answer.unknown}\n`);
     return 2;
   }
   io.stdout.write(answer.online ? 'signal\n' : 'no signal\n');
   if (answer.online === options.expectOnline) return 0;
   if (options.waitMs > 0) {
-    io.stderr.write(`pikvm-agent signal: still ${answer.online ? 'a signal' : 'no signal'} after ${options.waitMs / 1000} s\n`);
+    io.stderr.write(`${PREFIX}still ${answer.online ? 'a signal' : 'no signal'} after ${options.waitMs / 1000} s\n`);
   }
   return 1;
+}
+
+/** `pikvm-agent signal [--expect on|off] [--wait SECONDS]` */
+export async function signalCommand(args: ParsedArgs<{ expect: { type: 'string'; help: string }; wait: { type: 'string'; help: string } }>, io: CommandIo): Promise<number> {
+  return runSignal(await clientSocket(), io, parseSignalOptions(args.values));
 }

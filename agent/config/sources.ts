@@ -4,6 +4,7 @@
  * file, variable or flag it came from together with the key path.
  */
 import { Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { closest } from '../edit-distance';
 import { ConfigError, ValueError } from './errors';
 import { FIELDS, SECTIONS } from './schema';
 import { describeRaw, RawMap, RawValue } from './types';
@@ -32,29 +33,11 @@ export const FLAG_KEYS: Readonly<Record<string, string>> = {
 /** How `key.path=value` overrides are named in errors. */
 export const OVERRIDE_SOURCE = 'command line';
 
-function levenshtein(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-}
-
 /** The known key closest to a mistyped one: a small edit away, or the same name in another section. */
 export function nearestKey(keyPath: string): string | undefined {
   const known = [...FIELDS.keys(), ...SECTIONS];
   const last = keyPath.slice(keyPath.lastIndexOf('.') + 1);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = levenshtein(keyPath, candidate);
-    if (d < bestDistance && d <= Math.max(2, Math.floor(candidate.length / 4))) [best, bestDistance] = [candidate, d];
-  }
-  return best ?? known.find((candidate) => candidate.endsWith(`.${last}`));
+  return closest(keyPath, known) ?? known.find((candidate) => candidate.endsWith(`.${last}`));
 }
 
 function unknownKey(source: string, keyPath: string): ConfigError {

@@ -23,6 +23,7 @@ import type { Logger } from '../log';
 import { DEFAULT_CONFIG_YAML, EXAMPLE_KICKSTART, EXAMPLE_KICKSTART_TEXT } from './defaults';
 import { type NativeReport, verifyNativeTree } from './native-check';
 import { type CommandRunner, runChecked } from './runner';
+import { CLI_ENTRY } from './layout';
 import { TARGETS, type TargetArch } from './targets';
 
 export const BUNDLE_TOP = 'pikvm-agent';
@@ -117,7 +118,7 @@ export async function stageBundleFiles(sourceDir: string, top: string): Promise<
 }
 
 export async function createBundle(o: BundleOptions): Promise<BundleResult> {
-  const cli = path.join(o.sourceDir, 'dist', 'agent', 'cli.js');
+  const cli = path.join(o.sourceDir, CLI_ENTRY);
   if (!(await exists(cli))) {
     throw new AgentError('not-found', `${cli} is missing: run \`npm run build\` in ${o.sourceDir} before bundling`);
   }

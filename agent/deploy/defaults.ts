@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { SYSTEM_PATHS } from '../platform/paths';
-import { SYSTEM_LAYOUT } from './layout';
+import { CLI_ENTRY, SYSTEM_LAYOUT } from './layout';
 
 /** The socket nginx's add-on proxies to (nginx/nginx.ctx-server.conf `proxy_pass http://unix:…`). */
 export const HTTP_SOCKET = path.join(SYSTEM_PATHS.runDir, 'http.sock');
@@ -48,7 +48,7 @@ http:
 /** /usr/bin/pikvm-agent: the CLI with the same interpreter the unit runs. */
 export const WRAPPER_SCRIPT = `#!/bin/sh
 # Installed by pikvm-agent install; removed by pikvm-agent uninstall.
-exec ${SYSTEM_LAYOUT.node} ${path.join(SYSTEM_LAYOUT.libDir, 'dist/agent/cli.js')} "$@"
+exec ${SYSTEM_LAYOUT.node} ${path.join(SYSTEM_LAYOUT.libDir, CLI_ENTRY)} "$@"
 `;
 
 /** Name of the example template; `ks.cfg` (the default /ks.cfg) is left for the user to create. */

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { AgentError } from '../errors';
 import { shellQuote, validateHost } from '../worker-kit/scripts';
 import { BUNDLE_TOP } from './bundle';
-import { SYSTEM_LAYOUT } from './layout';
+import { CLI_ENTRY, OLD_CLI_ENTRY, SYSTEM_LAYOUT } from './layout';
 import { runChecked } from './runner';
 import type { SystemDeps } from './system';
 import { targetForMachine, type TargetArch } from './targets';
@@ -60,14 +60,14 @@ export async function detectArch(deps: DeployDeps, host: string): Promise<Target
 
 /** The remote command that runs the installed agent's uninstall, or says it is not installed. */
 export function removeCommand(o: DeployOptions): string {
-  const cli = path.posix.join(o.remoteRoot ?? '/', SYSTEM_LAYOUT.libDir, 'dist/agent/cli.js');
+  const [cli, old] = [CLI_ENTRY, OLD_CLI_ENTRY].map((entry) => q(path.posix.join(o.remoteRoot ?? '/', SYSTEM_LAYOUT.libDir, entry)));
   const args = `uninstall${o.purge ? ' --purge' : ''}${rootArgs(o)}`;
-  return `if [ -e ${q(cli)} ]; then node ${q(cli)} ${args}; else echo 'pikvm-agent is not installed'; fi`;
+  return `if [ -e ${cli} ]; then node ${cli} ${args}; elif [ -e ${old} ]; then node ${old} ${args}; else echo 'pikvm-agent is not installed'; fi`;
 }
 
 /** The remote command that unpacks the bundle in `dir` and runs its install. */
 export function installCommand(o: DeployOptions, dir: string, archive: string): string {
-  const cli = path.posix.join(dir, BUNDLE_TOP, 'dist/agent/cli.js');
+  const cli = path.posix.join(dir, BUNDLE_TOP, CLI_ENTRY);
   return `tar -xzf ${q(archive)} -C ${q(dir)} && node ${q(cli)} install${rootArgs(o)}`;
 }
 

@@ -47,5 +47,13 @@ export const NGINX_SERVICE = 'kvmd-nginx.service';
 /** The nginx add-on files installed from the bundle's nginx/ (its README stays in the bundle). */
 export const NGINX_FILES = ['nginx.ctx-server.conf', 'manifest.yaml'] as const;
 
+/**
+ * The `pikvm-agent` executable inside the program tree, the package root or the bundle (package.json
+ * `bin`, the unit's ExecStart and the wrapper run it).
+ */
+export const CLI_ENTRY = 'dist/agent/cli/pikvm-agent.js';
+/** Where it was before 0.2 (an installed older agent still has it there: `deploy --remove` runs it). */
+export const OLD_CLI_ENTRY = 'dist/agent/cli.js';
+
 /** What goes into libDir from the bundle. */
 export const LIB_ENTRIES = ['dist', 'node_modules', 'package.json', 'bundle.json'] as const;

@@ -7,9 +7,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { request } from '../../agent/cli/client';
+import { CLI } from '../helpers/cli';
 
-export const REPO = path.resolve(__dirname, '../..').replace(/\/dist$/, '');
-export const CLI = path.join(REPO, 'dist/agent/cli.js');
+export { CLI, REPO } from '../helpers/cli';
 
 export interface AgentProcess {
   child: ChildProcess;

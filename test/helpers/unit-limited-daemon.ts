@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 
-// test/helpers when tap runs the .ts, dist/test/helpers when a compiled bench imports it.
-const HERE = path.resolve(__dirname, '../..');
-const REPO = path.basename(HERE) === 'dist' ? path.dirname(HERE) : HERE;
-export const CLI = path.join(REPO, 'dist/agent/cli.js');
+import { CLI, REPO } from './cli';
+
+export { CLI } from './cli';
 
 interface UnitLimits {
   nodeFlags: string[];

@@ -8,18 +8,9 @@ import { once } from 'node:events';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CLI, runCli } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/agent/cli.js');
-
-function run(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdin.end(stdin);
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = runCli;
 
 async function waitForSocket(p: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -63,6 +54,9 @@ t.test('serve --simulate, the worked example through input, ctl, then SIGTERM te
 
   t.same(await run(['ctl', 'sim', 'text'], env), { code: 0, stdout: 'ok "asome test\\n"\n', stderr: '' });
   t.same(await run(['ctl', 'sim', 'pointer'], env), { code: 0, stdout: 'ok {"x":1023,"y":767,"buttons":0}\n', stderr: '' });
+  const status = await run(['ctl', '--json', 'status'], env);
+  t.equal(status.code, 0, status.stderr);
+  t.match(JSON.parse(status.stdout), { agent: { simulated: true } }, 'ctl --json status: the daemon\'s JSON alone');
   const bad = await run(['ctl', 'mouse_move', 'x', '1'], env);
   t.equal(bad.code, 1, 'ctl exits 1 on error');
   t.match(bad.stdout, /^error: bad-argument /);

@@ -9,13 +9,13 @@ import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { runWorkerKit } from '../../agent/worker-kit/cli';
+import { runWorkerKit } from '../../agent/cli/worker-kit';
+import { CLI } from '../helpers/cli';
 import { LineClient } from '../helpers/socket-client';
 import { startSimAgent, type SimAgentFixture } from '../helpers/sim-agent';
 
 type Size = { width: number; height: number };
 
-const CLI = path.resolve(__dirname, '../../dist/agent/cli.js');
 
 /** Run a command with lines on stdin, as os-autoinst runs GENERAL_HW_INPUT_CMD; collect everything. */
 function run(argv: string[], options: { cwd?: string; socket: string; stdin: string[] }): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -6,7 +6,8 @@ import t from 'tap';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { request } from '../../agent/cli/client';
-import { parseSignalOptions, runSignal, SignalUsageError } from '../../agent/cli/signal';
+import { UsageError } from '../../agent/cli/command';
+import { parseSignalOptions, runSignal } from '../../agent/cli/signal';
 import { startSimAgent } from '../helpers/sim-agent';
 
 function io() {
@@ -21,7 +22,7 @@ t.test('options', async (t) => {
   t.same(parseSignalOptions({ expect: 'off', wait: '2.5' }), { expectOnline: false, waitMs: 2500 });
   t.same(parseSignalOptions({ expect: 'on', wait: '600' }), { expectOnline: true, waitMs: 600_000 });
   for (const bad of [{ expect: 'down' }, { wait: '-1' }, { wait: '601' }, { wait: 'soon' }, { wait: '' }]) {
-    t.throws(() => parseSignalOptions(bad), { constructor: SignalUsageError, message: /must be/ }, JSON.stringify(bad));
+    t.throws(() => parseSignalOptions(bad), { constructor: UsageError, message: /must be/ }, JSON.stringify(bad));
   }
 });
 

@@ -9,7 +9,7 @@ import t from 'tap';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorReply } from '../../../agent/control/reply';
-import { runV4l2CtlShim } from '../../../agent/video/shim-v4l2ctl';
+import { runV4l2CtlShim } from '../../../agent/cli/v4l2-ctl';
 import { V4l2Device } from '../../../agent/capture/v4l2/device';
 import { V4l2Error } from '../../../agent/capture/v4l2/v4l2-errors';
 import { DMT_1024X768_60 } from '../../../agent/capture/timings';

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createBundle } from '../../../agent/deploy/bundle';
+import { CLI_ENTRY } from '../../../agent/deploy/layout';
 import { processRunner } from '../../../agent/deploy/runner';
 import { recordingLogger } from '../../../agent/log';
 import { elfMachineOf, makeSourceTree, REPO, standIn } from './fixtures/deploy-kit';
@@ -55,7 +56,7 @@ for (const c of CASES) {
     const manifest = JSON.parse(await fs.readFile(path.join(top, 'bundle.json'), 'utf8'));
     t.equal(manifest.arch, c.arch);
     t.equal(manifest.version, JSON.parse(await fs.readFile(path.join(REPO, 'package.json'), 'utf8')).version);
-    t.equal(await fs.readFile(path.join(top, 'dist/agent/cli.js'), 'utf8'), 'console.log("cli");\n');
+    t.equal(await fs.readFile(path.join(top, CLI_ENTRY), 'utf8'), 'console.log("cli");\n');
     t.equal(await fs.readFile(path.join(top, 'systemd/pikvm-agent.service'), 'utf8'), await fs.readFile(path.join(REPO, 'systemd/pikvm-agent.service'), 'utf8'));
 
     const nm = path.join(top, 'node_modules');
@@ -109,6 +110,6 @@ t.test('bundling before `npm run build` says so', async (t) => {
   await fs.rm(path.join(dir, 'dist'), { recursive: true });
   await t.rejects(
     createBundle({ sourceDir: dir, arch: 'aarch64', out: path.join(dir, 'x.tar.gz'), runner: processRunner(), logger: recordingLogger() }),
-    { code: 'not-found', message: /dist\/agent\/cli\.js is missing: run `npm run build`/ },
+    { code: 'not-found', message: /dist\/agent\/cli\/pikvm-agent\.js is missing: run `npm run build`/ },
   );
 });

@@ -1,7 +1,7 @@
 /**
  * `deploy` against stand-ins for ssh and scp that run "remotely" on this machine: ssh runs the
  * remote command line through bash as sshd does, scp copies. The bundle is a staged tree whose
- * cli.js records the arguments it is started with, so the test sees exactly what the PiKVM would run.
+ * The CLI stand-in records the arguments it is started with, so the test sees exactly what the PiKVM would run.
  */
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { deploy, type DeployOptions } from '../../../agent/deploy/deploy';
 import { processRunner } from '../../../agent/deploy/runner';
+import { CLI_ENTRY } from '../../../agent/deploy/layout';
 import type { TargetArch } from '../../../agent/deploy/targets';
 import { makeBundleDir, sq, standIn, workspace } from './fixtures/deploy-kit';
 
@@ -59,7 +60,7 @@ t.test('deploy: detect the architecture, bundle, copy, install with quoted paths
   t.same(r.bundled.map((b) => b.arch), ['armv7h'], 'armv7l → armv7h');
   const agent = await r.agentCalls();
   t.same(agent.map((a) => a.argv), [['install', '--root', remoteRoot]], 'the remote install got the path as one argument');
-  const remoteDir = path.dirname(path.dirname(path.dirname(path.dirname(agent[0]!.script))));
+  const remoteDir = agent[0]!.script.slice(0, -`/pikvm-agent/${CLI_ENTRY}`.length);
   t.equal(path.dirname(remoteDir), r.remoteTmp, 'unpacked in a fresh temporary directory on the PiKVM');
   t.match(r.output(), /installed ok/);
 
@@ -69,7 +70,7 @@ t.test('deploy: detect the architecture, bundle, copy, install with quoted paths
     ['ssh', ...opts, HOST, 'uname -m && getconf LONG_BIT'],
     ['ssh', ...opts, HOST, 'mktemp -d -t pikvm-agent-deploy.XXXXXXXX'],
     ['scp', '-q', ...opts, r.bundled[0]!.out, `${HOST}:${remoteDir}/bundle.tar.gz`],
-    ['ssh', ...opts, HOST, `tar -xzf '${remoteDir}/bundle.tar.gz' -C '${remoteDir}' && node '${remoteDir}/pikvm-agent/dist/agent/cli.js' install --root ${sq(remoteRoot)}`],
+    ['ssh', ...opts, HOST, `tar -xzf '${remoteDir}/bundle.tar.gz' -C '${remoteDir}' && node '${remoteDir}/pikvm-agent/${CLI_ENTRY}' install --root ${sq(remoteRoot)}`],
     ['ssh', ...opts, HOST, `rm -rf -- '${remoteDir}'`],
   ]);
   t.same(await fs.readdir(r.remoteTmp), [], 'remote temporary directory removed');
@@ -110,7 +111,7 @@ t.test('deploy --remove runs the installed uninstall, or says it is not installe
   t.match(r.output(), /pikvm-agent is not installed/);
   t.same(await r.agentCalls(), []);
 
-  const cli = path.join(remoteRoot, 'usr/lib/pikvm-agent/dist/agent/cli.js');
+  const cli = path.join(remoteRoot, 'usr/lib/pikvm-agent', CLI_ENTRY);
   await fs.mkdir(path.dirname(cli), { recursive: true });
   await fs.writeFile(cli, `require('fs').appendFileSync(${JSON.stringify(path.join(r.w.dir, 'agent-calls.log'))}, JSON.stringify({ argv: process.argv.slice(2), script: __filename }) + '\\n');\n`);
   await deploy({ ...base, remove: true, purge: true, remoteRoot }, r.deps);

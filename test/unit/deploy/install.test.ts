@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { install, type InstallOptions } from '../../../agent/deploy/install';
 import { uninstall } from '../../../agent/deploy/uninstall';
-import { runDeployCommand } from '../../../agent/deploy/cli';
+import { runDeployCommand } from '../../../agent/cli/deploy';
+import { CLI_ENTRY } from '../../../agent/deploy/layout';
 import { loadConfig } from '../../../agent/config';
 import { makeBundleDir, makeRootSkeleton, snapshot, standIn, workspace, type Workspace } from './fixtures/deploy-kit';
 
@@ -77,7 +78,7 @@ t.test('fresh install: every file in place with its mode, then systemd in order,
   t.equal(await fs.readFile(path.join(s.root, 'etc/pikvm-agent/edid/1024x768.hex'), 'utf8'), await fs.readFile(path.join(s.bundle, 'edid/1024x768.hex'), 'utf8'));
   const wrapper = await fs.readFile(path.join(s.root, 'usr/bin/pikvm-agent'), 'utf8');
   t.match(wrapper, /^#!\/bin\/sh\n/);
-  t.match(wrapper, /\nexec \/usr\/bin\/node \/usr\/lib\/pikvm-agent\/dist\/agent\/cli\.js "\$@"\n$/, 'system paths, not the test root');
+  t.match(wrapper, /\nexec \/usr\/bin\/node \/usr\/lib\/pikvm-agent\/dist\/agent\/cli\/pikvm-agent\.js "\$@"\n$/, 'system paths, not the test root');
 
   t.same(await s.w.calls(), [
     ['rw'],
@@ -116,14 +117,14 @@ t.test("a user's configuration and kickstart example are never overwritten; an u
   await fs.writeFile(path.join(s.root, 'etc/pikvm-agent/kickstart/example.cfg'), 'my edits\n');
   await fs.writeFile(path.join(s.root, 'etc/pikvm-agent/kickstart/ks.cfg'), 'lang en_US\n');
   await fs.writeFile(path.join(s.root, 'usr/lib/pikvm-agent/dist/stale.js'), 'old file');
-  await fs.writeFile(path.join(s.bundle, 'dist/agent/cli.js'), 'console.log("new version");\n');
+  await fs.writeFile(path.join(s.bundle, CLI_ENTRY), 'console.log("new version");\n');
 
   const report = await install(s.options, s.deps);
   t.equal(report.configKept, true);
   t.equal(await fs.readFile(path.join(s.root, 'etc/pikvm-agent/agent.yaml'), 'utf8'), mine);
   t.equal(await fs.readFile(path.join(s.root, 'etc/pikvm-agent/kickstart/example.cfg'), 'utf8'), 'my edits\n');
   t.equal(await fs.readFile(path.join(s.root, 'etc/pikvm-agent/kickstart/ks.cfg'), 'utf8'), 'lang en_US\n');
-  t.equal(await fs.readFile(path.join(s.root, 'usr/lib/pikvm-agent/dist/agent/cli.js'), 'utf8'), 'console.log("new version");\n');
+  t.equal(await fs.readFile(path.join(s.root, 'usr/lib/pikvm-agent', CLI_ENTRY), 'utf8'), 'console.log("new version");\n');
   await t.rejects(fs.access(path.join(s.root, 'usr/lib/pikvm-agent/dist/stale.js')), 'files of the old version are gone');
   t.same((await fs.readdir(path.join(s.root, 'usr/lib'))).sort(), ['kvmd', 'pikvm-agent'], 'no .new/.old left behind');
 });
@@ -222,8 +223,8 @@ t.test('the CLI: install/uninstall --root with exit codes and messages; bad argu
   t.equal(await runDeployCommand('uninstall', ['--root', s.root], io, env), 0);
   t.match(stdout, /pikvm-agent was not installed\n$/);
   t.equal(await runDeployCommand('install', ['--bogus'], io, env), 2);
-  t.match(stderr, /usage:\n  pikvm-agent bundle/);
+  t.match(stderr, /^pikvm-agent: unknown option --bogus\nusage: pikvm-agent install \[--root DIR\]\n/);
   stderr = '';
   t.equal(await runDeployCommand('install', ['--root', s.root], io, { ...env, cpu: 'arm64' }), 1);
-  t.match(stderr, /^pikvm-agent install: this bundle is for x86_64/);
+  t.match(stderr, /^pikvm-agent: this bundle is for x86_64/);
 });

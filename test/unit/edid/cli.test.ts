@@ -1,6 +1,6 @@
 import t from 'tap';
 import { expectedChecksum } from '../../../agent/edid/checksum';
-import { runEdidCommand } from '../../../agent/video/edid/cli';
+import { runEdidCommand } from '../../../agent/cli/edid';
 import { makeEdid } from '../../../agent/edid/generate';
 import { readEdidFile, toHexText } from '../../../agent/edid/hexfile';
 import { parseEdid } from '../../../agent/edid/parse';

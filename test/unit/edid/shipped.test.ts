@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { runEdidCommand } from '../../../agent/video/edid/cli';
+import { runEdidCommand } from '../../../agent/cli/edid';
 import { readEdidFile } from '../../../agent/edid/hexfile';
 import { parseEdid } from '../../../agent/edid/parse';
 import { memoryIo, runTool } from './fixtures/tools';

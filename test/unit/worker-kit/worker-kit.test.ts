@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runWorkerKit } from '../../../agent/worker-kit/cli';
+import { runWorkerKit } from '../../../agent/cli/worker-kit';
 import { pipeBufferSize, shellQuote } from '../../../agent/worker-kit/scripts';
 
 const run = promisify(execFile);

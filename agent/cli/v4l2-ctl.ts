@@ -38,7 +38,11 @@
  * - Any other argument shape: a usage error naming the supported shapes, exit 2.
  */
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { SYSTEM_PATHS } from '../platform/paths';
+import { request } from './client';
+import { type CommandIo, type ParsedArgs, PREFIX, UsageError } from './command';
+import { clientSocket } from './config-args';
 import { type ErrorReply, type DaemonReply, errnoOfError, errnoOfState, parseReply } from './v4l2ctl-reply';
 import {
   V4L2CTL_EXIT_FAILURE,
@@ -66,7 +70,7 @@ interface TextSink {
 }
 
 export interface V4l2CtlShimIo {
-  /** one control-socket request → its one reply line (`agent/cli/client.ts` `request`) */
+  /** one control-socket request → its one reply line (./client.ts `request`) */
   request: (line: string) => Promise<string>;
   stdout: TextSink;
   stderr: TextSink;
@@ -88,13 +92,11 @@ export const SUPPORTED_SHAPES = [
   'v4l2-ctl --device /dev/videoN --concise --set-edid type=hdmi',
 ] as const;
 
-export class V4l2CtlUsageError extends Error {}
-
 /** Parse the argument shapes os-autoinst sends (also `--device=D`, `-d D`, `--opt=value`). */
 export function parseV4l2CtlShimArgs(argv: readonly string[], devRoot = SYSTEM_PATHS.devRoot): V4l2CtlShimArgs {
   const args = argv[0] === 'v4l2-ctl' ? argv.slice(1) : [...argv];
   const fail = (why: string): never => {
-    throw new V4l2CtlUsageError(
+    throw new UsageError(
       `unsupported v4l2-ctl arguments (${why}): ${JSON.stringify(args.join(' '))}; supported:\n${SUPPORTED_SHAPES.map((s) => `  ${s}`).join('\n')}`,
     );
   };
@@ -160,14 +162,14 @@ export async function runV4l2CtlShim(argv: readonly string[], io: V4l2CtlShimIo)
   try {
     args = parseV4l2CtlShimArgs(argv, io.devRoot);
   } catch (e) {
-    if (!(e instanceof V4l2CtlUsageError)) throw e;
-    io.stderr.write(`pikvm-agent: ${e.message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`${PREFIX}${e.message}\n`);
     return 2;
   }
   const arch = io.arch ?? process.arch;
   const action = args.action;
   const cannotOpen = (why: string): number => {
-    io.stderr.write(`pikvm-agent v4l2-ctl: ${why}\nCannot open device ${args.device}, exiting.\n`);
+    io.stderr.write(`${PREFIX}${why}\nCannot open device ${args.device}, exiting.\n`);
     return V4L2CTL_EXIT_FAILURE;
   };
 
@@ -262,4 +264,10 @@ function edidFailure(io: V4l2CtlShimIo, file: string | null, reply: ErrorReply):
 function ioctlFailure(io: V4l2CtlShimIo, ioctl: string, errno: string): number {
   io.stdout.write(ioctlFailedLine(ioctl, errno));
   return V4L2CTL_IOCTL_FAILED;
+}
+
+/** `pikvm-agent v4l2-ctl …` over the configured control socket. */
+export async function v4l2CtlCommand(args: ParsedArgs<Record<never, never>>, io: CommandIo): Promise<number> {
+  const socket = await clientSocket();
+  return runV4l2CtlShim(args.positionals, { request: (line) => request(socket, line), stdout: io.stdout, stderr: io.stderr, readFile });
 }

@@ -13,7 +13,7 @@ import {
   ioctlFailedLine,
   nanTextFor,
   printfFixed2,
-} from '../../../agent/video/v4l2ctl-format';
+} from '../../../agent/cli/v4l2ctl-format';
 
 /** CEA-861 VIC 5, 1920×1080i60 (74.25 MHz, 2200×1125 total): fields per second. */
 const CEA_1080I60: BtTimings = {

@@ -9,8 +9,8 @@
  * Debian 12). Instead of opening the device (the daemon owns it), the shim fetches
  * `/stream.ppm?fps=N` from the daemon and copies the PPM frames to stdout — already in the
  * header form os-autoinst parses. It exits promptly when stdout closes (EPIPE: os-autoinst
- * killed the reader) or on SIGTERM (os-autoinst's restart after a stall), which the CLI turns
- * into `signal`.
+ * killed the reader) or on SIGTERM (os-autoinst's restart after a stall), which `ffmpegCommand`
+ * turns into `signal`.
  *
  * `pikvm-agent ffmpeg --size WxH …` (our option, before os-autoinst's words; the worker kit's
  * `pikvm-remote` adds it) asks for frames at the job's screen size (`/stream.ppm?size=WxH`,
@@ -20,17 +20,18 @@
  * ended; 2 unsupported arguments.
  */
 import http from 'node:http';
-import type { Writable } from 'node:stream';
 import { isAgentError } from '../errors';
 import { SYSTEM_PATHS } from '../platform/paths';
-import { type FrameSize, parseFrameSize } from './frame-scaler';
+import { type FrameSize, parseFrameSize } from '../video/frame-scaler';
+import { type CommandIo, type ParsedArgs, PREFIX, UsageError, type Writer } from './command';
+import { clientHttpEndpoint } from './config-args';
 
 export type DaemonEndpoint = { socketPath: string } | { host: string; port: number };
 
 export interface FfmpegShimIo {
   connect: DaemonEndpoint;
-  stdout: Writable;
-  stderr: Writable;
+  stdout: NodeJS.WritableStream;
+  stderr: Writer;
   /** aborted on SIGTERM/SIGINT by the caller */
   signal?: AbortSignal;
   /** device directory, to recognise `-i <devRoot>/videoN` */
@@ -48,13 +49,11 @@ export interface FfmpegShimArgs {
 const LOG_LEVELS = new Set(['quiet', 'panic', 'fatal', 'error', 'warning', 'info', 'verbose', 'debug', 'trace']);
 export const SUPPORTED_SHAPE = 'ffmpeg [--size WxH] -loglevel LEVEL -i /dev/videoN -vcodec ppm -f rawvideo -r FPS -';
 
-export class ShimUsageError extends Error {}
-
 /** Parse exactly os-autoinst's argument shape; anything else is a usage error naming it. */
 export function parseFfmpegShimArgs(argv: readonly string[], devRoot = SYSTEM_PATHS.devRoot, maxFps = 30): FfmpegShimArgs {
   let args = argv[0] === 'ffmpeg' ? argv.slice(1) : [...argv];
   const fail = (why: string): never => {
-    throw new ShimUsageError(`unsupported ffmpeg arguments (${why}): ${JSON.stringify(args.join(' '))}; only "${SUPPORTED_SHAPE}" is supported`);
+    throw new UsageError(`unsupported ffmpeg arguments (${why}): ${JSON.stringify(args.join(' '))}; only "${SUPPORTED_SHAPE}" is supported`);
   };
   let size: FrameSize | undefined;
   if (args[0] === '--size') {
@@ -92,8 +91,8 @@ export async function runFfmpegShim(argv: readonly string[], io: FfmpegShimIo): 
   try {
     parsed = parseFfmpegShimArgs(argv, io.devRoot, io.maxFps);
   } catch (e) {
-    if (!(e instanceof ShimUsageError)) throw e;
-    io.stderr.write(`pikvm-agent: ${e.message}\n`);
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`${PREFIX}${e.message}\n`);
     return 2;
   }
   if (io.signal?.aborted) return 0;
@@ -107,7 +106,7 @@ export async function runFfmpegShim(argv: readonly string[], io: FfmpegShimIo): 
     const finish = (code: number, message?: string) => {
       if (settled) return;
       settled = true;
-      if (message) io.stderr.write(`pikvm-agent ffmpeg: ${message}\n`);
+      if (message) io.stderr.write(`${PREFIX}${message}\n`);
       io.signal?.removeEventListener('abort', onAbort);
       io.stdout.off('error', onStdoutError);
       req.destroy();
@@ -136,4 +135,17 @@ export async function runFfmpegShim(argv: readonly string[], io: FfmpegShimIo): 
       res.on('error', (e) => finish(1, `video stream: ${e.message}`));
     });
   });
+}
+
+/**
+ * `pikvm-agent ffmpeg …`: the daemon's HTTP endpoint from the configuration; SIGTERM/SIGINT stop
+ * it. Frames go to the process's stdout itself: the copy needs its backpressure and its EPIPE.
+ */
+export async function ffmpegCommand(args: ParsedArgs<Record<never, never>>, io: CommandIo): Promise<number> {
+  const { connect, maxFps } = await clientHttpEndpoint();
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return runFfmpegShim(args.positionals, { connect, stdout: process.stdout, stderr: io.stderr, signal: abort.signal, maxFps });
 }

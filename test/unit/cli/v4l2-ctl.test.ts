@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { DMT_1024X768_60 } from '../../../agent/capture/timings';
-import { parseV4l2CtlShimArgs, runV4l2CtlShim } from '../../../agent/video/shim-v4l2ctl';
+import { parseV4l2CtlShimArgs, runV4l2CtlShim } from '../../../agent/cli/v4l2-ctl';
 
 /** `backend/generalhw.pm`: `v4l2-ctl --device <dev> --concise <args>`, args split on spaces. */
 const OS_AUTOINST = (args: string, dev = '/dev/video0') => ['--device', dev, '--concise', ...args.split(' ')];

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { parseFfmpegShimArgs, runFfmpegShim } from '../../../agent/video/shim-ffmpeg';
+import { parseFfmpegShimArgs, runFfmpegShim } from '../../../agent/cli/ffmpeg';
 import { startFixture } from '../http/fixtures/fixture';
 import { PpmSplitter } from '../http/fixtures/ppm-splitter';
 import { waitFor } from '../http/fixtures/client';

@@ -6,7 +6,7 @@
 import type { BtTimings } from '../capture/timings';
 import { isKnownErrno } from './v4l2ctl-format';
 
-export interface OkReply {
+interface OkReply {
   kind: 'ok';
   state: string | undefined;
   timings: BtTimings | undefined;
